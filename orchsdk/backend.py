@@ -1,0 +1,118 @@
+"""The contract every backend implements: a few primitives on specs that the core has validated.
+
+A backend translates specs to its orchestrator's documents and back, and talks to the
+orchestrator. Everything that is the same on every orchestrator (validation, capability
+checks, dependency order, retries, waits, logging) lives in
+:class:`~orchsdk.Orchestrator`, not here. Backends receive resources whose namespace is
+always set.
+
+A minimal backend subclasses :class:`Backend`, implements the abstract methods, and is
+registered under a URL scheme in the ``orchsdk.backends`` entry-point group; the contract
+suite in :mod:`orchsdk.testing` proves it behaves like every other backend.
+"""
+
+from __future__ import annotations
+
+import abc
+import builtins
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+from orchsdk.capabilities import Capabilities, Unsupported
+from orchsdk.models import Action, DeploymentStatus, Endpoint, Instance
+from orchsdk.resources import Resource
+
+__all__ = ["Backend", "url_options"]
+
+R = TypeVar("R", bound=Resource)
+
+
+class Backend(abc.ABC):
+    """Base class of every backend (Kubernetes, Marathon, memory, third-party plugins)."""
+
+    name: ClassVar[str]
+    """The backend's name, also the key of its patch in ``Resource.native``."""
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> Backend:
+        """Builds the backend for a URL given to :func:`orchsdk.connect`.
+
+        The default passes the URL's query parameters and ``options`` as keyword
+        arguments; backends whose URL carries more (a host, a path) override it.
+        """
+        return cls(**url_options(url), **options)
+
+    @property
+    def default_namespace(self) -> str:
+        """The namespace used when a spec or call names none."""
+        return "default"
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> Capabilities:
+        """What this backend supports against the orchestrator it is connected to."""
+
+    def unsupported(self, resource: Resource) -> Iterable[Unsupported]:
+        """Fields of ``resource`` this backend cannot carry out beyond its capability flags."""
+        return ()
+
+    @abc.abstractmethod
+    def render(self, resource: Resource) -> builtins.list[dict[str, Any]]:
+        """The native documents ``resource`` becomes; pure, sends nothing."""
+
+    @abc.abstractmethod
+    def apply(self, resource: Resource) -> Action:
+        """Creates or updates ``resource`` so it matches the spec; says which it did."""
+
+    @abc.abstractmethod
+    def get(self, kind: type[R], name: str, namespace: str, *, reveal: bool = False) -> R:
+        """The spec of one resource; raises :class:`~orchsdk.NotFound` if it does not exist.
+
+        Secret values are :data:`~orchsdk.REDACTED` unless ``reveal`` is true.
+        """
+
+    @abc.abstractmethod
+    def list(
+        self, kind: type[R], namespace: str, labels: Mapping[str, str], *, reveal: bool = False
+    ) -> builtins.list[R]:
+        """The specs of every resource of a kind in ``namespace`` that has all ``labels``."""
+
+    @abc.abstractmethod
+    def delete(self, kind: type[Resource], name: str, namespace: str) -> None:
+        """Deletes one resource; raises :class:`~orchsdk.NotFound` if it does not exist."""
+
+    @abc.abstractmethod
+    def scale(self, name: str, namespace: str, replicas: int) -> None:
+        """Sets the replica count of a deployment."""
+
+    @abc.abstractmethod
+    def status(self, name: str, namespace: str) -> DeploymentStatus:
+        """The rollout status of a deployment."""
+
+    @abc.abstractmethod
+    def rollback(self, name: str, namespace: str, revision: int | None) -> None:
+        """Rolls a deployment back to ``revision``, or to the one before the current."""
+
+    @abc.abstractmethod
+    def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
+        """The running instances of a deployment."""
+
+    @abc.abstractmethod
+    def endpoints(self, name: str, namespace: str) -> builtins.list[Endpoint]:
+        """The addresses behind a service."""
+
+    def watch_status(self, name: str, namespace: str, timeout: float) -> Iterator[DeploymentStatus]:
+        """Yields a deployment's status each time it changes, for at most ``timeout`` seconds.
+
+        Only called when ``capabilities.status_stream`` is on; waits poll otherwise.
+        """
+        raise NotImplementedError(f"{self.name} has no status stream")
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Releases connections; the backend is not used afterwards."""
+
+
+def url_options(url: str) -> dict[str, str]:
+    """The query parameters of a backend URL as keyword options (``?namespace=shop``)."""
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))

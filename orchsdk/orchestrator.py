@@ -1,0 +1,388 @@
+"""The object users hold: validation, capability checks, order, retries and waits."""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import Any, TypeVar
+
+import attrs
+
+from orchsdk.backend import Backend
+from orchsdk.capabilities import Capabilities, Unsupported, find_unsupported
+from orchsdk.diffing import ResourceDiff, changes_between, mask_secret_values
+from orchsdk.errors import FieldError, NotFound, UnsupportedFeature, ValidationError
+from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Instance
+from orchsdk.resources import KINDS, Deployment, Resource, kind_named
+from orchsdk.retry import RetryPolicy
+from orchsdk.validation import subject, validate_all, validate_namespace
+from orchsdk.waiting import Progress, wait_for_rollout
+
+__all__ = ["Orchestrator", "UnsupportedFeatureWarning"]
+
+R = TypeVar("R", bound=Resource)
+T = TypeVar("T")
+log = logging.getLogger("orchsdk")
+
+DEFAULT_TIMEOUT = 300.0
+
+
+class UnsupportedFeatureWarning(UserWarning):
+    """In lenient mode: a field the backend cannot carry out was left out."""
+
+
+class Orchestrator:
+    """Deploy, expose, keep secrets and scale on one backend, the same way on every backend.
+
+    Made by :func:`orchsdk.connect`, or directly around a :class:`~orchsdk.Backend`.
+    ``namespace`` is the default for specs and calls that name none. In strict mode
+    (the default) a field the backend cannot carry out raises
+    :class:`~orchsdk.UnsupportedFeature` before any request; ``lenient=True`` leaves such
+    fields out with an :class:`UnsupportedFeatureWarning` instead.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        namespace: str | None = None,
+        lenient: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if namespace is not None:
+            validate_namespace(namespace)
+        self.backend = backend
+        self.namespace = namespace or backend.default_namespace
+        self.lenient = lenient
+        self.retry = retry or RetryPolicy()
+
+    def __repr__(self) -> str:
+        return f"<Orchestrator {self.backend.name} namespace={self.namespace!r}>"
+
+    def __enter__(self) -> Orchestrator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Releases the backend's connections."""
+        self.backend.close()
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the backend supports here; the same object the contract suite reads."""
+        return self.backend.capabilities
+
+    # -- resources ---------------------------------------------------------------
+
+    def apply(
+        self,
+        *resources: Resource,
+        wait: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        progress: Progress | None = None,
+    ) -> builtins.list[ApplyResult]:
+        """Creates or updates each resource, in dependency order; says what each apply did.
+
+        Secrets and config maps go first, then deployments, services and autoscalers.
+        Everything is validated and checked against the backend's capabilities before
+        the first request. With ``wait=True`` it returns once every deployment applied
+        has rolled out (within ``timeout`` seconds in all).
+        """
+        deadline = time.monotonic() + timeout
+        prepared = self._prepare(resources)
+        results = []
+        for resource in sorted(prepared, key=lambda item: KINDS.index(type(item))):
+            action = self._call(partial(self.backend.apply, resource), f"apply {_ref(resource)}")
+            result = ApplyResult(resource.kind, resource.name, _ns(resource), action)
+            log.info("%s: %s", _ref(resource), action.value)
+            results.append(result)
+        if wait:
+            for resource in prepared:
+                if isinstance(resource, Deployment):
+                    remaining = max(0.0, deadline - time.monotonic())
+                    self.wait(resource.name, _ns(resource), timeout=remaining, progress=progress)
+        return results
+
+    def render(self, *resources: Resource) -> builtins.list[dict[str, Any]]:
+        """The native documents the resources become on this backend; sends nothing."""
+        documents: list[dict[str, Any]] = []
+        for resource in self._prepare(resources):
+            documents.extend(self.backend.render(resource))
+        return documents
+
+    def diff(self, *resources: Resource) -> builtins.list[ResourceDiff]:
+        """What :meth:`apply` would do to each resource, with the native fields it would change.
+
+        Secret values are masked: a diff says that a value changes, never what it is.
+        """
+        diffs = []
+        for resource in self._prepare(resources):
+            try:
+                current: Resource | None = self._call(
+                    partial(
+                        self.backend.get, type(resource), resource.name, _ns(resource), reveal=True
+                    ),
+                    f"get {_ref(resource)}",
+                )
+            except NotFound:
+                current = None
+            current, desired = mask_secret_values(current, resource)
+            before = self.backend.render(current) if current is not None else []
+            after = self.backend.render(desired)
+            changes = tuple(changes_between(before, after))
+            if current is None:
+                action = Action.CREATED
+            else:
+                action = Action.UPDATED if changes else Action.UNCHANGED
+            diffs.append(ResourceDiff(resource.kind, resource.name, _ns(resource), action, changes))
+        return diffs
+
+    def get(
+        self, kind: type[R] | str, name: str, namespace: str | None = None, *, reveal: bool = False
+    ) -> R:
+        """The spec of one resource as the orchestrator has it.
+
+        Raises :class:`~orchsdk.NotFound` if it does not exist. A secret's values are
+        :data:`~orchsdk.REDACTED` unless ``reveal=True``.
+        """
+        cls = _kind(kind)
+        namespace = self._namespace(namespace)
+        return self._call(
+            lambda: self.backend.get(cls, name, namespace, reveal=reveal),
+            f"get {cls.kind.lower()}/{name}",
+        )
+
+    def list(
+        self,
+        kind: type[R] | str,
+        namespace: str | None = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        reveal: bool = False,
+    ) -> builtins.list[R]:
+        """Every resource of a kind in a namespace that carries all the given labels."""
+        cls = _kind(kind)
+        namespace = self._namespace(namespace)
+        wanted = dict(labels or {})
+        return self._call(
+            lambda: self.backend.list(cls, namespace, wanted, reveal=reveal),
+            f"list {cls.kind.lower()}s",
+        )
+
+    def delete(
+        self,
+        kind: type[Resource] | str | Resource,
+        name: str | None = None,
+        namespace: str | None = None,
+        *,
+        missing_ok: bool = False,
+    ) -> bool:
+        """Deletes one resource, given as a spec or as kind and name; True if it existed.
+
+        Raises :class:`~orchsdk.NotFound` for a missing resource unless ``missing_ok``.
+        """
+        if isinstance(kind, Resource):
+            cls: type[Resource] = type(kind)
+            name, namespace = kind.name, namespace or kind.namespace
+        else:
+            cls = _kind(kind)
+        if name is None:
+            raise TypeError("delete() needs a name when given a kind")
+        namespace = self._namespace(namespace)
+        description = f"delete {cls.kind.lower()}/{name}"
+        attempted = False
+
+        def delete_once() -> None:
+            nonlocal attempted
+            try:
+                self.backend.delete(cls, name, namespace)
+            except NotFound:
+                if not attempted:
+                    raise
+            finally:
+                attempted = True
+
+        try:
+            self._call(delete_once, description)
+        except NotFound:
+            if missing_ok:
+                return False
+            raise
+        log.info("%s/%s: deleted", cls.kind.lower(), name)
+        return True
+
+    # -- deployments -------------------------------------------------------------
+
+    def scale(
+        self,
+        name: str,
+        replicas: int,
+        namespace: str | None = None,
+        *,
+        wait: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        progress: Progress | None = None,
+    ) -> DeploymentStatus:
+        """Sets a deployment's replica count; with ``wait=True``, returns once it is reached."""
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+            raise ValidationError(
+                f"scale of {name!r}",
+                [FieldError("replicas", f"must be a whole number >= 0, got {replicas!r}")],
+            )
+        namespace = self._namespace(namespace)
+        self._call(lambda: self.backend.scale(name, namespace, replicas), f"scale {name}")
+        log.info("deployment/%s: scaled to %d", name, replicas)
+        if wait:
+            return self.wait(name, namespace, timeout=timeout, progress=progress)
+        return self.status(name, namespace)
+
+    def status(self, name: str, namespace: str | None = None) -> DeploymentStatus:
+        """A deployment's rollout status now."""
+        namespace = self._namespace(namespace)
+        return self._call(lambda: self.backend.status(name, namespace), f"status of {name}")
+
+    def wait(
+        self,
+        name: str,
+        namespace: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        progress: Progress | None = None,
+    ) -> DeploymentStatus:
+        """Blocks until a deployment has rolled out, and returns its final status.
+
+        Raises :class:`~orchsdk.RolloutFailed` if the orchestrator gives up on the
+        rollout, :class:`~orchsdk.WaitTimeout` (carrying the last status) after
+        ``timeout`` seconds. ``progress`` is called with each new status.
+        """
+        namespace = self._namespace(namespace)
+        return wait_for_rollout(
+            self.backend,
+            lambda: self.status(name, namespace),
+            name,
+            namespace,
+            timeout,
+            progress,
+        )
+
+    def rollback(
+        self,
+        name: str,
+        namespace: str | None = None,
+        *,
+        to_revision: int | None = None,
+        wait: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        progress: Progress | None = None,
+    ) -> DeploymentStatus:
+        """Rolls a deployment back to the previous revision, or to ``to_revision``.
+
+        Rolling back to "the previous" revision is not retried on a transient failure:
+        if the first try did act, a second would undo it.
+        """
+        namespace = self._namespace(namespace)
+        if not self.capabilities.rollback:
+            raise UnsupportedFeature(
+                self.backend.name,
+                f"Deployment {name!r}",
+                "rollback",
+                self.capabilities.reason("rollback"),
+            )
+        if to_revision is not None and (isinstance(to_revision, bool) or to_revision < 1):
+            raise ValidationError(
+                f"rollback of {name!r}",
+                [FieldError("to_revision", f"must be a revision >= 1, got {to_revision!r}")],
+            )
+
+        def roll_back() -> None:
+            self.backend.rollback(name, namespace, to_revision)
+
+        if to_revision is None:
+            roll_back()
+        else:
+            self._call(roll_back, f"rollback of {name}")
+        log.info("deployment/%s: rolled back to %s", name, to_revision or "the previous revision")
+        if wait:
+            return self.wait(name, namespace, timeout=timeout, progress=progress)
+        return self.status(name, namespace)
+
+    def instances(self, name: str, namespace: str | None = None) -> builtins.list[Instance]:
+        """The running instances of a deployment (pods, tasks)."""
+        namespace = self._namespace(namespace)
+        return self._call(lambda: self.backend.instances(name, namespace), f"instances of {name}")
+
+    def endpoints(self, service: str, namespace: str | None = None) -> builtins.list[Endpoint]:
+        """The addresses behind a service."""
+        namespace = self._namespace(namespace)
+        return self._call(
+            lambda: self.backend.endpoints(service, namespace), f"endpoints of {service}"
+        )
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _namespace(self, namespace: str | None) -> str:
+        if namespace is None:
+            return self.namespace
+        validate_namespace(namespace)
+        return namespace
+
+    def _call(self, operation: Callable[[], T], description: str) -> T:
+        return self.retry.call(operation, description=description)
+
+    def _prepare(self, resources: Iterable[Resource]) -> builtins.list[Resource]:
+        """Validated resources with namespaces filled in, less what lenient mode leaves out."""
+        batch = [
+            attrs.evolve(item, namespace=self.namespace)
+            if isinstance(item, Resource) and item.namespace is None
+            else item
+            for item in resources
+        ]
+        validate_all(batch)
+        prepared = []
+        for resource in batch:
+            kept: Resource | None = resource
+            for gap in self._unsupported(resource):
+                if not self.lenient:
+                    raise UnsupportedFeature(
+                        self.backend.name,
+                        subject(resource),
+                        gap.field,
+                        self.capabilities.reason(gap.capability),
+                    )
+                warnings.warn(
+                    f"{self.backend.name} cannot apply {gap.field} of {subject(resource)} "
+                    f"({self.capabilities.reason(gap.capability)}); left out",
+                    UnsupportedFeatureWarning,
+                    stacklevel=3,
+                )
+                kept = gap.leave_out(kept) if kept is not None else None
+            if kept is not None:
+                prepared.append(kept)
+        return prepared
+
+    def _unsupported(self, resource: Resource) -> builtins.list[Unsupported]:
+        gaps = list(find_unsupported(resource, self.capabilities))
+        return gaps + list(self.backend.unsupported(resource))
+
+
+def _kind(kind: type[R] | str) -> type[R]:
+    if isinstance(kind, str):
+        return kind_named(kind)  # type: ignore[return-value]
+    if isinstance(kind, type) and issubclass(kind, Resource) and kind in KINDS:
+        return kind
+    raise TypeError(f"expected a resource kind such as Deployment or 'Deployment', got {kind!r}")
+
+
+def _ns(resource: Resource) -> str:
+    assert resource.namespace is not None, "namespaces are filled in by _prepare"
+    return resource.namespace
+
+
+def _ref(resource: Resource) -> str:
+    return f"{resource.kind.lower()}/{resource.name}"

@@ -1,0 +1,118 @@
+"""Finds the backend for a URL scheme: in-process registrations first, then entry points.
+
+Backends are found by the name of their entry point in the ``orchsdk.backends`` group,
+exactly like any third-party plugin, and imported only when a URL asks for them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Union
+from urllib.parse import urlsplit
+
+from orchsdk.errors import OrchestratorError
+
+if TYPE_CHECKING:
+    from orchsdk.backend import Backend
+    from orchsdk.orchestrator import Orchestrator
+    from orchsdk.retry import RetryPolicy
+
+__all__ = ["ENTRY_POINT_GROUP", "BackendFactory", "connect", "load_backend", "register_backend"]
+
+ENTRY_POINT_GROUP = "orchsdk.backends"
+
+BackendFactory = Union["type[Backend]", Callable[..., "Backend"], str]
+"""A backend class, a callable ``(url, **options) -> Backend``, or ``"module:attribute"``."""
+
+_registered: dict[str, BackendFactory] = {}
+
+_INSTALL_HINTS = {
+    "kubernetes": "pip install 'orchsdk[kubernetes]'",
+    "marathon+http": "pip install 'orchsdk[marathon]'",
+    "marathon+https": "pip install 'orchsdk[marathon]'",
+}
+
+
+def register_backend(scheme: str, factory: BackendFactory) -> None:
+    """Makes ``connect("<scheme>://...")`` use ``factory``, ahead of installed entry points."""
+    if not scheme or "://" in scheme:
+        raise ValueError(f"a scheme looks like 'memory' or 'marathon+https', got {scheme!r}")
+    _registered[scheme.lower()] = factory
+
+
+def _entry_point(scheme: str) -> Any | None:
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name.lower() == scheme:
+            return entry
+    return None
+
+
+def _installed_schemes() -> list[str]:
+    from importlib.metadata import entry_points
+
+    names = {entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)}
+    return sorted(names | set(_registered))
+
+
+def _resolve(scheme: str) -> BackendFactory:
+    factory = _registered.get(scheme)
+    if factory is None:
+        entry = _entry_point(scheme)
+        if entry is None:
+            hint = _INSTALL_HINTS.get(scheme, f"install the plugin that provides {scheme}://")
+            known = ", ".join(f"{name}://" for name in _installed_schemes()) or "none"
+            raise OrchestratorError(
+                f"no backend is installed for {scheme}:// ({hint}, or call "
+                f"orchsdk.register_backend); installed: {known}"
+            )
+        try:
+            return entry.load()  # type: ignore[no-any-return]
+        except ImportError as error:
+            hint = _INSTALL_HINTS.get(scheme, "install its dependencies")
+            raise OrchestratorError(
+                f"the {scheme}:// backend cannot be imported ({error}); {hint}"
+            ) from error
+    if isinstance(factory, str):
+        module, _, attribute = factory.partition(":")
+        return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
+    return factory
+
+
+def load_backend(url: str, **options: Any) -> Backend:
+    """Builds the backend for ``url`` (e.g. ``"memory://"``) without wrapping it."""
+    scheme = urlsplit(url).scheme.lower()
+    if not scheme:
+        raise OrchestratorError(
+            f"{url!r} has no scheme; expected e.g. 'kubernetes://' or 'memory://'"
+        )
+    factory = _resolve(scheme)
+    from_url = getattr(factory, "from_url", None)
+    if from_url is not None:
+        return from_url(url, **options)  # type: ignore[no-any-return]
+    return factory(url, **options)  # type: ignore[call-arg,operator]
+
+
+def connect(
+    url: str,
+    *,
+    namespace: str | None = None,
+    lenient: bool = False,
+    retry: RetryPolicy | None = None,
+    **options: Any,
+) -> Orchestrator:
+    """Connects to an orchestrator by URL and returns an :class:`~orchsdk.Orchestrator`.
+
+    ``options`` go to the backend (a kubeconfig context, a Marathon token, ...).
+
+    >>> with orchsdk.connect("memory://") as orch:
+    ...     orch.capabilities.secrets
+    True
+    """
+    from orchsdk.orchestrator import Orchestrator
+
+    return Orchestrator(
+        load_backend(url, **options), namespace=namespace, lenient=lenient, retry=retry
+    )

@@ -1,0 +1,70 @@
+"""Waiting for a rollout: follow the backend's status stream when it has one, else poll."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from orchsdk.backend import Backend
+from orchsdk.errors import RolloutFailed, WaitTimeout
+from orchsdk.models import DeploymentStatus, Phase
+
+__all__ = ["Progress", "wait_for_rollout"]
+
+Progress = Callable[[DeploymentStatus], None]
+"""Called with each new status while a wait goes on."""
+
+_FIRST_POLL = 0.02
+_MAX_POLL = 1.0
+
+
+def _settled(status: DeploymentStatus) -> bool:
+    if status.phase is Phase.FAILED:
+        raise RolloutFailed(
+            f"rollout of {status.namespace}/{status.name} failed: {status.message}", status
+        )
+    return status.phase is Phase.COMPLETE
+
+
+def wait_for_rollout(
+    backend: Backend,
+    read_status: Callable[[], DeploymentStatus],
+    name: str,
+    namespace: str,
+    timeout: float,
+    progress: Progress | None = None,
+) -> DeploymentStatus:
+    """Blocks until the deployment's rollout completes; raises on failure or timeout.
+
+    ``read_status`` reads the status once (with the caller's retries). Streams that end
+    early (a dropped connection) are followed by a fresh read, then a new stream.
+    """
+    deadline = time.monotonic() + timeout
+    last: DeploymentStatus | None = None
+
+    def seen(status: DeploymentStatus) -> bool:
+        nonlocal last
+        if status != last and progress is not None:
+            progress(status)
+        last = status
+        return _settled(status)
+
+    if seen(read_status()):
+        return last  # type: ignore[return-value]
+    delay = _FIRST_POLL
+    while (remaining := deadline - time.monotonic()) > 0:
+        if backend.capabilities.status_stream:
+            for status in backend.watch_status(name, namespace, remaining):
+                if seen(status):
+                    return status
+                if time.monotonic() >= deadline:
+                    break
+        else:
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 1.5, _MAX_POLL)
+        if time.monotonic() < deadline and seen(read_status()):
+            return last  # type: ignore[return-value]
+    message = last.message if last else "no status"
+    raise WaitTimeout(
+        f"rollout of {namespace}/{name} did not finish within {timeout:g}s: {message}", last
+    )
