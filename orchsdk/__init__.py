@@ -70,46 +70,49 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 
 __all__ = sorted(_MODULE_OF)
 
-if TYPE_CHECKING:
-    from orchsdk.backend import Backend
-    from orchsdk.capabilities import Capabilities, Unsupported
-    from orchsdk.diffing import Change, ResourceDiff
-    from orchsdk.errors import (
-        BackendUnavailable,
-        Conflict,
-        FieldError,
-        NotFound,
-        OrchestratorError,
-        RolloutFailed,
-        UnsupportedFeature,
-        ValidationError,
-        WaitTimeout,
-    )
-    from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Instance, Phase
-    from orchsdk.orchestrator import Orchestrator, UnsupportedFeatureWarning
-    from orchsdk.registry import connect, register_backend
-    from orchsdk.resources import (
-        KINDS,
-        REDACTED,
-        Autoscaler,
-        ConfigMap,
-        Deployment,
-        Resource,
-        Secret,
-        Service,
-    )
-    from orchsdk.retry import RetryPolicy
-    from orchsdk.validation import validate
-    from orchsdk.values import (
-        ConfigRef,
-        Constraint,
-        FileMount,
-        HealthCheck,
-        Port,
-        Resources,
-        Rollout,
-        SecretRef,
-    )
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads on use
+    from orchsdk.backend import Backend as Backend
+    from orchsdk.capabilities import Capabilities as Capabilities
+    from orchsdk.capabilities import Unsupported as Unsupported
+    from orchsdk.diffing import Change as Change
+    from orchsdk.diffing import ResourceDiff as ResourceDiff
+    from orchsdk.errors import BackendUnavailable as BackendUnavailable
+    from orchsdk.errors import Conflict as Conflict
+    from orchsdk.errors import FieldError as FieldError
+    from orchsdk.errors import NotFound as NotFound
+    from orchsdk.errors import OrchestratorError as OrchestratorError
+    from orchsdk.errors import RolloutFailed as RolloutFailed
+    from orchsdk.errors import UnsupportedFeature as UnsupportedFeature
+    from orchsdk.errors import ValidationError as ValidationError
+    from orchsdk.errors import WaitTimeout as WaitTimeout
+    from orchsdk.models import Action as Action
+    from orchsdk.models import ApplyResult as ApplyResult
+    from orchsdk.models import DeploymentStatus as DeploymentStatus
+    from orchsdk.models import Endpoint as Endpoint
+    from orchsdk.models import Instance as Instance
+    from orchsdk.models import Phase as Phase
+    from orchsdk.orchestrator import Orchestrator as Orchestrator
+    from orchsdk.orchestrator import UnsupportedFeatureWarning as UnsupportedFeatureWarning
+    from orchsdk.registry import connect as connect
+    from orchsdk.registry import register_backend as register_backend
+    from orchsdk.resources import KINDS as KINDS
+    from orchsdk.resources import REDACTED as REDACTED
+    from orchsdk.resources import Autoscaler as Autoscaler
+    from orchsdk.resources import ConfigMap as ConfigMap
+    from orchsdk.resources import Deployment as Deployment
+    from orchsdk.resources import Resource as Resource
+    from orchsdk.resources import Secret as Secret
+    from orchsdk.resources import Service as Service
+    from orchsdk.retry import RetryPolicy as RetryPolicy
+    from orchsdk.validation import validate as validate
+    from orchsdk.values import ConfigRef as ConfigRef
+    from orchsdk.values import Constraint as Constraint
+    from orchsdk.values import FileMount as FileMount
+    from orchsdk.values import HealthCheck as HealthCheck
+    from orchsdk.values import Port as Port
+    from orchsdk.values import Resources as Resources
+    from orchsdk.values import Rollout as Rollout
+    from orchsdk.values import SecretRef as SecretRef
 
 
 def __getattr__(name: str) -> object:

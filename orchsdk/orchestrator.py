@@ -135,7 +135,10 @@ class Orchestrator:
             current, desired = mask_secret_values(current, resource)
             before = self.backend.render(current) if current is not None else []
             after = self.backend.render(desired)
-            changes = tuple(changes_between(before, after))
+            if len(before) == len(after) == 1:
+                changes = tuple(changes_between(before[0], after[0]))
+            else:
+                changes = tuple(changes_between(before, after))
             if current is None:
                 action = Action.CREATED
             else:

@@ -1,0 +1,433 @@
+"""The memory backend: every operation of the contract, on state held in this process.
+
+It is the executable definition of the contract: the contract suite runs against it
+with every capability on. Rollouts take steps on a clock (``step_seconds``) or, with
+``rollout="manual"``, only when a test calls :attr:`MemoryBackend.control`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+import attrs
+
+from orchsdk import (
+    REDACTED,
+    Action,
+    Autoscaler,
+    Backend,
+    Capabilities,
+    Deployment,
+    DeploymentStatus,
+    Endpoint,
+    Instance,
+    NotFound,
+    Phase,
+    Resource,
+    Secret,
+    Service,
+)
+from orchsdk.backend import url_options
+from orchsdk.native import apply_native
+from orchsdk_memory.rollout import SimulatedRollout, batch_size
+
+__all__ = ["MemoryBackend", "RolloutControl"]
+
+R = TypeVar("R", bound=Resource)
+Key = tuple[type, str, str]
+
+_named_stores: dict[str, _Store] = {}
+_named_stores_lock = threading.Lock()
+
+
+def _plain(value: Any) -> Any:
+    """A spec value as JSON-like data: attrs classes and mappings as dicts, tuples as lists."""
+    if attrs.has(type(value)):
+        return {
+            field.name: _plain(getattr(value, field.name)) for field in attrs.fields(type(value))
+        }
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _template(spec: Deployment) -> Deployment:
+    """What makes a revision: the spec less the replica count and the rollout pace."""
+    return attrs.evolve(spec, replicas=0, rollout=None)
+
+
+@attrs.define
+class _DeploymentState:
+    spec: Deployment
+    revisions: dict[int, Deployment]
+    rollout: SimulatedRollout
+    last_step: float
+
+
+@attrs.define
+class _Store:
+    """All resources of one memory "cluster", guarded by one lock."""
+
+    resources: dict[Key, Resource] = attrs.field(factory=dict)
+    deployments: dict[tuple[str, str], _DeploymentState] = attrs.field(factory=dict)
+    changed: threading.Condition = attrs.field(
+        factory=lambda: threading.Condition(threading.RLock())
+    )
+
+
+class RolloutControl:
+    """Lets a test steer rollouts: hold them, step them, finish them or make them fail."""
+
+    def __init__(self, backend: MemoryBackend) -> None:
+        self._backend = backend
+
+    def hold(self, name: str, namespace: str) -> None:
+        """Keeps the deployment's rollouts in progress until :meth:`release`."""
+        with self._backend._rollout(name, namespace) as rollout:
+            rollout.held = True
+
+    def release(self, name: str, namespace: str) -> None:
+        """Lets a held rollout go on."""
+        with self._backend._rollout(name, namespace) as rollout:
+            rollout.held = False
+
+    def step(self, name: str, namespace: str) -> None:
+        """Advances the rollout by one step."""
+        with self._backend._rollout(name, namespace) as rollout:
+            rollout.step()
+
+    def finish(self, name: str, namespace: str) -> None:
+        """Runs the rollout to its end."""
+        with self._backend._rollout(name, namespace) as rollout:
+            rollout.held = False
+            rollout.finish()
+
+    def fail(self, name: str, namespace: str, reason: str = "progress deadline exceeded") -> None:
+        """Makes the current rollout fail, as when its progress deadline passes."""
+        with self._backend._rollout(name, namespace) as rollout:
+            rollout.failed = reason
+
+
+class MemoryBackend(Backend):
+    """An orchestrator in memory, for tests, examples and the contract's definition.
+
+    ``memory://`` gives a fresh, private store; ``memory://NAME`` a store shared by every
+    backend of this process that uses the same name. Query options: ``rollout``
+    (``auto`` or ``manual``) and ``step_seconds`` (the pace of automatic rollouts).
+    """
+
+    name = "memory"
+
+    def __init__(
+        self,
+        *,
+        store: str | None = None,
+        rollout: Literal["auto", "manual"] = "auto",
+        step_seconds: float = 0.02,
+    ) -> None:
+        if rollout not in ("auto", "manual"):
+            raise ValueError(f"rollout must be 'auto' or 'manual', got {rollout!r}")
+        if store is None:
+            self._store = _Store()
+        else:
+            with _named_stores_lock:
+                self._store = _named_stores.setdefault(store, _Store())
+        self._manual = rollout == "manual"
+        self._step_seconds = float(step_seconds)
+        self.control = RolloutControl(self)
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> MemoryBackend:
+        """``memory://[NAME][?rollout=auto|manual&step_seconds=0.02]``."""
+        settings: dict[str, Any] = {**url_options(url), **options}
+        if "step_seconds" in settings:
+            settings["step_seconds"] = float(settings["step_seconds"])
+        return cls(store=urlsplit(url).netloc or None, **settings)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(status_stream=True)
+
+    def render(self, resource: Resource) -> builtins.list[dict[str, Any]]:
+        spec = {
+            field.name: _plain(getattr(resource, field.name))
+            for field in attrs.fields(type(resource))
+            if field.name not in ("name", "namespace", "native")
+        }
+        document = {
+            "kind": resource.kind,
+            "metadata": {"name": resource.name, "namespace": resource.namespace},
+            "spec": spec,
+        }
+        return [apply_native(document, resource, self.name)]
+
+    # -- resources ---------------------------------------------------------------
+
+    def apply(self, resource: Resource) -> Action:
+        assert resource.namespace is not None
+        key = (type(resource), resource.namespace, resource.name)
+        with self._store.changed:
+            before = self._store.resources.get(key)
+            if isinstance(resource, Deployment):
+                resource = self._with_autoscaled_replicas(resource)
+            self._store.resources[key] = resource
+            if isinstance(resource, Deployment):
+                self._roll(resource)
+            elif isinstance(resource, Autoscaler):
+                self._autoscale(resource)
+            self._store.changed.notify_all()
+        if before is None:
+            return Action.CREATED
+        return Action.UNCHANGED if before == resource else Action.UPDATED
+
+    def get(self, kind: type[R], name: str, namespace: str, *, reveal: bool = False) -> R:
+        with self._store.changed:
+            resource = self._store.resources.get((kind, namespace, name))
+        if resource is None:
+            raise NotFound(f"{kind.kind} {name!r} not found in namespace {namespace!r}")
+        return self._redacted(resource, reveal)  # type: ignore[return-value]
+
+    def list(
+        self, kind: type[R], namespace: str, labels: Mapping[str, str], *, reveal: bool = False
+    ) -> builtins.list[R]:
+        with self._store.changed:
+            found = [
+                resource
+                for (cls, space, _), resource in self._store.resources.items()
+                if cls is kind
+                and space == namespace
+                and all(resource.labels.get(k) == v for k, v in labels.items())
+            ]
+        found.sort(key=lambda resource: resource.name)
+        return [self._redacted(resource, reveal) for resource in found]  # type: ignore[misc]
+
+    def delete(self, kind: type[Resource], name: str, namespace: str) -> None:
+        with self._store.changed:
+            if self._store.resources.pop((kind, namespace, name), None) is None:
+                raise NotFound(f"{kind.kind} {name!r} not found in namespace {namespace!r}")
+            if kind is Deployment:
+                del self._store.deployments[(namespace, name)]
+            self._store.changed.notify_all()
+
+    # -- deployments -------------------------------------------------------------
+
+    def scale(self, name: str, namespace: str, replicas: int) -> None:
+        with self._store.changed:
+            state = self._state(name, namespace)
+            replicas = self._clamped(state.spec, replicas)
+            spec = attrs.evolve(state.spec, replicas=replicas)
+            self._store.resources[(Deployment, namespace, name)] = spec
+            state.spec = spec
+            state.rollout.retarget(replicas, state.rollout.revision, state.rollout.batch)
+            self._store.changed.notify_all()
+
+    def status(self, name: str, namespace: str) -> DeploymentStatus:
+        with self._store.changed:
+            state = self._state(name, namespace)
+            self._advance(state)
+            return self._status_of(state, namespace)
+
+    def watch_status(self, name: str, namespace: str, timeout: float) -> Iterator[DeploymentStatus]:
+        deadline = time.monotonic() + timeout
+        last: DeploymentStatus | None = None
+        with self._store.changed:
+            while True:
+                state = self._state(name, namespace)
+                self._advance(state)
+                status = self._status_of(state, namespace)
+                if status != last:
+                    last = status
+                    yield status
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                if self._manual or status.phase is not Phase.PROGRESSING:
+                    self._store.changed.wait(remaining)
+                else:
+                    due = state.last_step + self._step_seconds - time.monotonic()
+                    self._store.changed.wait(max(0.0, min(due, remaining)))
+
+    def rollback(self, name: str, namespace: str, revision: int | None) -> None:
+        with self._store.changed:
+            state = self._state(name, namespace)
+            current = state.rollout.revision
+            if revision is None:
+                older = [number for number in state.revisions if number < current]
+                if not older:
+                    raise NotFound(f"deployment {name!r} has no revision before {current}")
+                revision = max(older)
+            if revision not in state.revisions:
+                known = ", ".join(map(str, sorted(state.revisions)))
+                raise NotFound(f"deployment {name!r} has no revision {revision} (has {known})")
+            template = state.revisions[revision]
+            spec = attrs.evolve(template, replicas=state.spec.replicas, rollout=state.spec.rollout)
+            self._store.resources[(Deployment, namespace, name)] = spec
+            self._roll(spec)
+            self._store.changed.notify_all()
+
+    def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
+        with self._store.changed:
+            state = self._state(name, namespace)
+            self._advance(state)
+            ports = tuple(port.port for port in state.spec.ports)
+            return [
+                Instance(
+                    id=item.id,
+                    deployment=name,
+                    namespace=namespace,
+                    host=item.address,
+                    ports=ports,
+                    state="running" if item.ready else "starting",
+                    ready=item.ready,
+                    revision=item.revision,
+                )
+                for item in state.rollout.instances
+            ]
+
+    def endpoints(self, name: str, namespace: str) -> builtins.list[Endpoint]:
+        service = self.get(Service, name, namespace)
+        found = []
+        for deployment in self.list(Deployment, namespace, service.selector):
+            by_name = {port.name: port.port for port in deployment.ports if port.name}
+            for instance in self.instances(deployment.name, namespace):
+                for port in service.ports:
+                    target = port.target_port if port.target_port is not None else port.port
+                    number = by_name.get(target) if isinstance(target, str) else target
+                    if number is None:
+                        continue
+                    found.append(
+                        Endpoint(
+                            service=name,
+                            namespace=namespace,
+                            host=instance.host,
+                            port=number,
+                            port_name=port.name,
+                            protocol=port.protocol,
+                            ready=instance.ready,
+                            instance=instance.id,
+                        )
+                    )
+        return found
+
+    # -- internals ---------------------------------------------------------------
+
+    def _state(self, name: str, namespace: str) -> _DeploymentState:
+        state = self._store.deployments.get((namespace, name))
+        if state is None:
+            raise NotFound(f"Deployment {name!r} not found in namespace {namespace!r}")
+        return state
+
+    @contextlib.contextmanager
+    def _rollout(self, name: str, namespace: str) -> Iterator[SimulatedRollout]:
+        """The deployment's rollout, under the store's lock; waiters are woken afterwards."""
+        with self._store.changed:
+            yield self._state(name, namespace).rollout
+            self._store.changed.notify_all()
+
+    def _roll(self, spec: Deployment) -> None:
+        """Records a new revision when the template changed, and retargets the rollout."""
+        assert spec.namespace is not None
+        key = (spec.namespace, spec.name)
+        template = _template(spec)
+        batch = batch_size(spec.rollout, spec.replicas)
+        state = self._store.deployments.get(key)
+        if state is None:
+            rollout = SimulatedRollout(spec.name, spec.replicas, 1, batch)
+            state = _DeploymentState(spec, {1: template}, rollout, time.monotonic())
+            self._store.deployments[key] = state
+        else:
+            revision = state.rollout.revision
+            if state.revisions[revision] != template:
+                reused = [number for number, old in state.revisions.items() if old == template]
+                for number in reused:
+                    del state.revisions[number]
+                revision = max(state.revisions) + 1
+                state.revisions[revision] = template
+            state.spec = spec
+            state.rollout.retarget(spec.replicas, revision, batch)
+        state.last_step = time.monotonic()
+
+    def _advance(self, state: _DeploymentState) -> None:
+        """Takes the steps that the clock says are due (automatic rollouts only)."""
+        if self._manual:
+            return
+        now = time.monotonic()
+        if self._step_seconds <= 0:
+            state.rollout.finish()
+            state.last_step = now
+            return
+        while now - state.last_step >= self._step_seconds:
+            state.last_step += self._step_seconds
+            if not state.rollout.step():
+                state.last_step = now
+                break
+
+    def _status_of(self, state: _DeploymentState, namespace: str) -> DeploymentStatus:
+        rollout = state.rollout
+        current = rollout.current
+        ready = sum(item.ready for item in rollout.instances)
+        if rollout.failed is not None:
+            phase, message = Phase.FAILED, rollout.failed
+        elif rollout.done:
+            phase, message = Phase.COMPLETE, "successfully rolled out"
+        else:
+            phase = Phase.PROGRESSING
+            message = f"{len(current)} of {rollout.replicas} updated replicas, {ready} ready"
+        return DeploymentStatus(
+            name=rollout.name,
+            namespace=namespace,
+            desired=rollout.replicas,
+            ready=ready,
+            updated=len(current),
+            available=ready,
+            revision=rollout.revision,
+            phase=phase,
+            message=message,
+        )
+
+    def _autoscaler_for(self, deployment: Deployment) -> Autoscaler | None:
+        for (kind, namespace, _), resource in self._store.resources.items():
+            if (
+                kind is Autoscaler
+                and namespace == deployment.namespace
+                and isinstance(resource, Autoscaler)
+                and resource.target == deployment.name
+            ):
+                return resource
+        return None
+
+    def _clamped(self, deployment: Deployment, replicas: int) -> int:
+        scaler = self._autoscaler_for(deployment)
+        if scaler is None:
+            return replicas
+        return min(max(replicas, scaler.min_replicas), scaler.max_replicas)
+
+    def _with_autoscaled_replicas(self, deployment: Deployment) -> Deployment:
+        """Under an autoscaler the replica count is the autoscaler's, as on Kubernetes."""
+        assert deployment.namespace is not None
+        state = self._store.deployments.get((deployment.namespace, deployment.name))
+        if state is None or self._autoscaler_for(deployment) is None:
+            return deployment
+        return attrs.evolve(deployment, replicas=state.spec.replicas)
+
+    def _autoscale(self, scaler: Autoscaler) -> None:
+        assert scaler.namespace is not None
+        state = self._store.deployments.get((scaler.namespace, scaler.target))
+        if state is not None:
+            replicas = self._clamped(state.spec, state.spec.replicas)
+            if replicas != state.spec.replicas:
+                self.scale(scaler.target, scaler.namespace, replicas)
+
+    @staticmethod
+    def _redacted(resource: Resource, reveal: bool) -> Resource:
+        if isinstance(resource, Secret) and not reveal:
+            return attrs.evolve(resource, data=dict.fromkeys(resource.data, REDACTED))
+        return resource
