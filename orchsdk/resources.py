@@ -96,7 +96,7 @@ class Deployment(Resource):
     env: FrozenDict[str, EnvValue] = attrs.field(factory=FrozenDict, converter=freeze_mapping)
     resources: Resources | None = None
     health: HealthCheck | None = None
-    rollout: Rollout | None = None
+    rollout: Rollout = attrs.field(factory=Rollout)
     placement: tuple[Constraint, ...] = attrs.field(default=(), converter=freeze_sequence)
     files: tuple[FileMount, ...] = attrs.field(default=(), converter=freeze_sequence)
 

@@ -269,7 +269,7 @@ def _check_deployment(c: _Checker, d: Deployment) -> None:
         _check_resources(c, d.resources)
     if d.health is not None and c.of_type("health", d.health, HealthCheck, "a HealthCheck"):
         _check_health(c, d.health, ports)
-    if d.rollout is not None and c.of_type("rollout", d.rollout, Rollout, "a Rollout"):
+    if c.of_type("rollout", d.rollout, Rollout, "a Rollout"):
         _check_rollout(c, d.rollout)
     if c.sequence("placement", d.placement, Constraint, "a Constraint"):
         for index, constraint in enumerate(d.placement):
@@ -328,9 +328,9 @@ def _check_health(c: _Checker, health: HealthCheck, ports: tuple[Port, ...]) -> 
     c.integer("health.grace", health.grace, 0, 86400)
     c.integer("health.failures", health.failures, 1, 1000)
     if chosen in (["http_path"], ["tcp"]):
-        if not ports:
-            c.fail("health.port", "an HTTP or TCP check needs the deployment to have a port")
-        elif health.port is not None and not any(
+        if health.port is None:
+            c.fail("health.port", "an HTTP or TCP check must name the port it probes")
+        elif not any(
             health.port in (port.name, port.port) for port in ports
         ):
             known = ", ".join(str(port.name or port.port) for port in ports)

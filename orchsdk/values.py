@@ -36,6 +36,10 @@ class Port:
     target_port: int | str | None = None
     protocol: Protocol = "TCP"
 
+    def __attrs_post_init__(self) -> None:
+        if self.target_port == self.port and type(self.target_port) is type(self.port):
+            object.__setattr__(self, "target_port", None)  # one spelling of "same as port"
+
 
 @attrs.frozen
 class Resources:
@@ -50,8 +54,8 @@ class Resources:
 class HealthCheck:
     """How the orchestrator tells an instance is healthy: one of an HTTP path, TCP or a command.
 
-    ``port`` names a port of the deployment (its name or number); left out, the first
-    port is checked. Times are in seconds: ``grace`` is how long after start failures
+    An HTTP or TCP check names the deployment's ``port`` it probes, by name or number
+    (explicitly: a default would read back differently on each orchestrator). Times are in seconds: ``grace`` is how long after start failures
     are ignored, ``failures`` how many in a row make the instance unhealthy.
     """
 

@@ -30,6 +30,7 @@ from orchsdk import (
     NotFound,
     Phase,
     Resource,
+    Rollout,
     Secret,
     Service,
 )
@@ -61,7 +62,7 @@ def _plain(value: Any) -> Any:
 
 def _template(spec: Deployment) -> Deployment:
     """What makes a revision: the spec less the replica count and the rollout pace."""
-    return attrs.evolve(spec, replicas=0, rollout=None)
+    return attrs.evolve(spec, replicas=0, rollout=Rollout())
 
 
 @attrs.define

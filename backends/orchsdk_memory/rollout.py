@@ -35,9 +35,8 @@ def _amount(value: int | str, replicas: int, *, round_up: bool) -> int:
     return math.ceil(fraction) if round_up else math.floor(fraction)
 
 
-def batch_size(rollout: Rollout | None, replicas: int) -> int:
+def batch_size(rollout: Rollout, replicas: int) -> int:
     """How many instances one step replaces: surge (rounded up) + unavailable (rounded down)."""
-    rollout = rollout or Rollout()
     surge = _amount(rollout.max_surge, replicas, round_up=True)
     unavailable = _amount(rollout.max_unavailable, replicas, round_up=False)
     return max(1, surge + unavailable)
