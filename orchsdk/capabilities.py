@@ -165,6 +165,6 @@ def _deployment_unsupported(d: Deployment, caps: Capabilities) -> Iterator[Unsup
             yield Unsupported(field, capability, _reset("health", None))
     if d.placement and not caps.placement:
         yield Unsupported("placement", "placement", _reset("placement", ()))
-    if d.resources is not None and d.resources.gpu and not caps.gpus:
+    if d.resources.gpu and not caps.gpus:
         without_gpu = attrs.evolve(d.resources, gpu=None)
         yield Unsupported("resources.gpu", "gpus", _reset("resources", without_gpu))

@@ -91,7 +91,15 @@ class NotFound(OrchestratorError):
 
 
 class Conflict(OrchestratorError):
-    """The resource exists already, changed concurrently, or is locked by a rollout."""
+    """The resource exists already, changed concurrently, or is locked by a rollout.
+
+    ``reason`` tells which: ``"exists"``, ``"changed"`` (an optimistic-concurrency
+    check failed: read again and retry), ``"locked"`` or ``"other"``.
+    """
+
+    def __init__(self, message: str, *, reason: str = "other") -> None:
+        self.reason = reason
+        super().__init__(message)
 
 
 class BackendUnavailable(OrchestratorError):

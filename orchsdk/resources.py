@@ -7,7 +7,7 @@ values; :func:`orchsdk.validate` (run by every orchestrator call) reports every 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Literal, Union
 
 import attrs
@@ -53,6 +53,20 @@ REDACTED = Redacted("<redacted>")
 """Each value of a :class:`Secret` read without ``reveal=True``; such a secret cannot be applied."""
 
 
+def _no_resources_as_default(value: Resources | None) -> Resources:
+    """``resources=None`` and ``Resources()`` mean the same: one spelling, so specs compare equal."""
+    return Resources() if value is None else value
+
+
+def _canonical_placement(value: Iterable[Constraint] | None) -> tuple[Constraint, ...]:
+    """Constraints all hold together, so their order means nothing: keep them sorted by key."""
+    constraints = freeze_sequence(value)
+    try:
+        return tuple(sorted(constraints, key=lambda c: (c.key, c.operator, c.values)))
+    except (TypeError, AttributeError):
+        return constraints  # not constraints at all: validation reports it
+
+
 @attrs.frozen
 class Resource:
     """What every resource has: a name, a namespace, labels, annotations and native overrides.
@@ -94,10 +108,10 @@ class Deployment(Resource):
     args: tuple[str, ...] = attrs.field(default=(), converter=freeze_sequence)
     ports: tuple[Port, ...] = attrs.field(default=(), converter=freeze_sequence)
     env: FrozenDict[str, EnvValue] = attrs.field(factory=FrozenDict, converter=freeze_mapping)
-    resources: Resources | None = None
+    resources: Resources = attrs.field(factory=Resources, converter=_no_resources_as_default)
     health: HealthCheck | None = None
     rollout: Rollout = attrs.field(factory=Rollout)
-    placement: tuple[Constraint, ...] = attrs.field(default=(), converter=freeze_sequence)
+    placement: tuple[Constraint, ...] = attrs.field(default=(), converter=_canonical_placement)
     files: tuple[FileMount, ...] = attrs.field(default=(), converter=freeze_sequence)
 
 

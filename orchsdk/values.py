@@ -11,6 +11,7 @@ from orchsdk._frozen import freeze_sequence
 __all__ = [
     "ConfigRef",
     "Constraint",
+    "ConstraintOperator",
     "FileMount",
     "HealthCheck",
     "Port",
@@ -55,8 +56,9 @@ class HealthCheck:
     """How the orchestrator tells an instance is healthy: one of an HTTP path, TCP or a command.
 
     An HTTP or TCP check names the deployment's ``port`` it probes, by name or number
-    (explicitly: a default would read back differently on each orchestrator). Times are in seconds: ``grace`` is how long after start failures
-    are ignored, ``failures`` how many in a row make the instance unhealthy.
+    (explicitly: a default would read back differently on each orchestrator). Times are
+    in seconds: ``grace`` is how long after start failures are ignored, ``failures`` how
+    many in a row make the instance unhealthy.
     """
 
     http_path: str | None = None

@@ -29,7 +29,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
-__all__ = ["Fault", "FaultPlan", "LoopbackServer", "Request", "Response"]
+__all__ = ["DropConnection", "Fault", "FaultPlan", "LoopbackServer", "Request", "Response"]
+
+
+class DropConnection(Exception):
+    """Raised by a streaming body to cut the connection without ending the stream cleanly.
+
+    The client sees the connection reset mid-stream (no terminating chunk), as when a
+    proxy or an API server restart drops a long watch.
+    """
 
 
 @attrs.frozen
@@ -156,9 +164,17 @@ class FaultPlan:
 class LoopbackServer:
     """Serves an emulator function on ``127.0.0.1`` at a free port, in a background thread."""
 
-    def __init__(self, app: Callable[[Request], Response], *, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        app: Callable[[Request], Response],
+        *,
+        host: str = "127.0.0.1",
+        fault_body: Callable[[Fault], Any] | None = None,
+    ) -> None:
         self.app = app
         self.faults = FaultPlan()
+        # The body of an injected error whose Fault has none (emulators make it look native).
+        self.fault_body = fault_body
         self.requests: list[tuple[str, str]] = []
         self._requests_lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
@@ -237,7 +253,7 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 self._drop()
                 return
             if fault is not None and fault.status is not None:
-                self._send(_fault_response(fault))
+                self._send(_fault_response(fault, server.fault_body))
                 return
             try:
                 response = server.app(request)
@@ -278,6 +294,8 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(b"0\r\n\r\n")
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
+            except DropConnection:
+                self._drop()
             finally:
                 close = getattr(chunks, "close", None)
                 if close is not None:
@@ -286,10 +304,12 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _fault_response(fault: Fault) -> Response:
+def _fault_response(fault: Fault, fault_body: Callable[[Fault], Any] | None = None) -> Response:
     assert fault.status is not None
     headers = {}
     if fault.retry_after is not None:
         headers["Retry-After"] = f"{fault.retry_after:g}"
-    body = fault.body if fault.body is not None else {"message": f"injected {fault.status}"}
+    body = fault.body
+    if body is None:
+        body = fault_body(fault) if fault_body else {"message": f"injected {fault.status}"}
     return Response.json(body, fault.status, **headers)
