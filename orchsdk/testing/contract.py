@@ -245,6 +245,28 @@ class BackendContract:
         orch.apply(service)
         assert orch.get(Service, "web") == self.supported(orch, service)
 
+    @requires("node_services")
+    def test_get_returns_node_service_as_applied(self, orch: TrackingOrchestrator) -> None:
+        orch.apply(web())
+        service = Service(
+            "web", selector={"app": "web"}, ports=[Port(80, target_port="http")], exposure="node"
+        )
+        orch.apply(service)
+        assert orch.get(Service, "web") == self.supported(orch, service)
+
+    @requires("external_services", "service_hostnames")
+    def test_get_returns_external_hostname_as_applied(self, orch: TrackingOrchestrator) -> None:
+        orch.apply(web())
+        service = Service(
+            "web",
+            selector={"app": "web"},
+            ports=[Port(443, target_port=8080)],
+            exposure="external",
+            hostname="shop.example.com",
+        )
+        orch.apply(service)
+        assert orch.get(Service, "web").hostname == "shop.example.com"
+
     @requires("config_maps")
     def test_get_returns_config_map_as_applied(self, orch: TrackingOrchestrator) -> None:
         config = ConfigMap(
