@@ -54,7 +54,7 @@ REDACTED = Redacted("<redacted>")
 
 
 def _no_resources_as_default(value: Resources | None) -> Resources:
-    """``resources=None`` and ``Resources()`` mean the same: one spelling, so specs compare equal."""
+    """``resources=None`` means ``Resources()``: one spelling, so equal specs compare equal."""
     return Resources() if value is None else value
 
 

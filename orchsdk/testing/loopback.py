@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import select
 import socket
 import threading
 import time
@@ -29,7 +30,33 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
-__all__ = ["DropConnection", "Fault", "FaultPlan", "LoopbackServer", "Request", "Response"]
+__all__ = [
+    "DropConnection",
+    "Fault",
+    "FaultPlan",
+    "LoopbackServer",
+    "Request",
+    "Response",
+    "client_gone",
+]
+
+_local = threading.local()
+
+
+def client_gone() -> bool:
+    """Whether the client of the current request has closed its connection.
+
+    For streaming bodies that wait a long time between chunks (watches): they can end
+    early instead of holding a thread until their next write fails.
+    """
+    connection = getattr(_local, "connection", None)
+    if connection is None:
+        return False
+    try:
+        readable, _, _ = select.select([connection], [], [], 0)
+        return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 class DropConnection(Exception):
@@ -164,6 +191,9 @@ class FaultPlan:
 class LoopbackServer:
     """Serves an emulator function on ``127.0.0.1`` at a free port, in a background thread."""
 
+    poll_interval = 0.05
+    """Seconds between the serving loop's checks for :meth:`stop` (the stdlib's is 0.5)."""
+
     def __init__(
         self,
         app: Callable[[Request], Response],
@@ -191,7 +221,10 @@ class LoopbackServer:
         """Starts serving; returns self."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name=f"loopback {self.url}", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": self.poll_interval},
+                name=f"loopback {self.url}",
+                daemon=True,
             )
             self._thread.start()
         return self
@@ -235,6 +268,12 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: tests read ``server.requests`` instead."""
 
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except (ConnectionResetError, BrokenPipeError):
+                self.close_connection = True  # the client dropped a kept-alive connection
+
         def _handle(self) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
@@ -246,6 +285,7 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 body=self.rfile.read(length) if length else b"",
             )
             server.record(request)
+            _local.connection = self.connection
             fault = server.faults.take(request)
             if fault is not None and fault.delay:
                 time.sleep(fault.delay)

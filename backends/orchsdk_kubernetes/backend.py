@@ -1,0 +1,511 @@
+"""The Kubernetes backend: server-side apply of rendered manifests, raw-dict reads, kubectl's rules.
+
+Writes are server-side apply patches with field manager ``orchsdk``; reads ask for
+raw JSON (``_preload_content=False``) so no field is lost to the client's typed
+models. ``kubernetes`` is imported when the backend is made, each API class on its
+first use.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from orchsdk import (
+    Action,
+    Autoscaler,
+    Backend,
+    BackendUnavailable,
+    Capabilities,
+    ConfigMap,
+    Deployment,
+    DeploymentStatus,
+    Endpoint,
+    Instance,
+    NotFound,
+    OrchestratorError,
+    Resource,
+    Secret,
+    Service,
+)
+from orchsdk.backend import url_options
+from orchsdk_kubernetes.connection import ConnectionSettings, connect_client
+from orchsdk_kubernetes.errors import map_api_exception
+from orchsdk_kubernetes.names import REVISION_ANNOTATION
+from orchsdk_kubernetes.parse import parse
+from orchsdk_kubernetes.render import render
+from orchsdk_kubernetes.rollback import rollback_patch
+from orchsdk_kubernetes.rollout import rollout_status
+from orchsdk_kubernetes.watching import watch_object
+
+__all__ = ["KubernetesBackend"]
+
+R = TypeVar("R", bound=Resource)
+log = logging.getLogger("orchsdk.kubernetes")
+
+FIELD_MANAGER = "orchsdk"
+HANDOVER_MANAGER = "orchsdk-handover-to-hpa"
+APPLY_PATCH = "application/apply-patch+yaml"
+AUTOSCALER_CACHE_SECONDS = 10.0
+
+_API_OF = {
+    Deployment: ("AppsV1Api", "deployment"),
+    Service: ("CoreV1Api", "service"),
+    Secret: ("CoreV1Api", "secret"),
+    ConfigMap: ("CoreV1Api", "config_map"),
+    Autoscaler: ("AutoscalingV2Api", "horizontal_pod_autoscaler"),
+}
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+class KubernetesBackend(Backend):
+    """orchsdk on Kubernetes: ``orchsdk.connect("kubernetes://?context=prod&namespace=shop")``.
+
+    URL forms: ``kubernetes://`` (the current kubeconfig context, or the in-cluster
+    service account inside a pod), ``kubernetes://in-cluster``, and
+    ``kubernetes://HOST:PORT?token=...`` (``scheme=http`` for a plain-HTTP server).
+    Query options: ``kubeconfig``, ``context``, ``namespace``, ``verify``, ``ca_cert``,
+    ``timeout``, ``create_namespace`` (create namespaces on demand).
+    """
+
+    name = "kubernetes"
+
+    def __init__(
+        self,
+        *,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        in_cluster: bool | str = False,
+        host: str | None = None,
+        token: str | None = None,
+        verify: bool | str = True,
+        ca_cert: str | None = None,
+        namespace: str | None = None,
+        create_namespace: bool | str = False,
+        timeout: float | str = 30.0,
+        connect_timeout: float | str = 5.0,
+        pool_size: int | str = 32,
+    ) -> None:
+        self.settings = ConnectionSettings(
+            kubeconfig=kubeconfig,
+            context=context,
+            in_cluster=_flag(in_cluster),
+            host=host,
+            token=token,
+            verify=_flag(verify),
+            ca_cert=ca_cert,
+            connect_timeout=float(connect_timeout),
+            read_timeout=float(timeout),
+            pool_size=int(pool_size),
+        )
+        self._client, context_namespace = connect_client(self.settings)
+        self._namespace = namespace or context_namespace or "default"
+        self._create_namespace = _flag(create_namespace)
+        self._apis: dict[str, Any] = {}
+        self._autoscaled: dict[str, tuple[float, set[str]]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> KubernetesBackend:
+        settings: dict[str, Any] = {**url_options(url), **options}
+        location = urlsplit(url).netloc
+        if location == "in-cluster":
+            settings["in_cluster"] = True
+        elif location:
+            settings["host"] = f"{settings.pop('scheme', 'https')}://{location}"
+        return cls(**settings)
+
+    @property
+    def default_namespace(self) -> str:
+        return self._namespace
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(status_stream=True)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def render(self, resource: Resource) -> builtins.list[dict[str, Any]]:
+        return [render(resource, autoscaled=self._is_autoscaled(resource))]
+
+    # -- transport ---------------------------------------------------------------
+
+    def _api(self, name: str) -> Any:
+        api = self._apis.get(name)
+        if api is None:
+            from kubernetes import client
+
+            api = self._apis[name] = getattr(client, name)(self._client)
+        return api
+
+    def _call(self, api: str, method: str, *args: Any, what: str, **kwargs: Any) -> Any:
+        """Calls one API method and returns the JSON the server sent, as plain data."""
+        return self._parse_body(self._send(api, method, *args, what=what, **kwargs), what)
+
+    def _send(self, api: str, method: str, *args: Any, what: str, **kwargs: Any) -> Any:
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
+
+        call: Callable[..., Any] = getattr(self._api(api), method)
+        kwargs.setdefault("_request_timeout", self.settings.timeout)
+        try:
+            return call(*args, _preload_content=False, **kwargs)
+        except ApiException as error:
+            raise map_api_exception(error, what) from error
+        except HTTPError as error:
+            raise BackendUnavailable(f"{what}: {type(error).__name__}: {error}") from error
+
+    @staticmethod
+    def _parse_body(response: Any, what: str) -> Any:
+        try:
+            return json.loads(response.data or b"{}")
+        except ValueError as error:
+            raise BackendUnavailable(f"{what}: the server sent malformed JSON") from error
+
+    def _kind_call(
+        self, kind: type[Resource], verb: str, *args: Any, what: str, **kwargs: Any
+    ) -> Any:
+        api, plural = _API_OF[kind]
+        return self._call(api, f"{verb}_namespaced_{plural}", *args, what=what, **kwargs)
+
+    # -- resources ---------------------------------------------------------------
+
+    def apply(self, resource: Resource) -> Action:
+        """Reads the object, applies the manifest, and compares what the server holds.
+
+        The read makes the report exact: resourceVersions alone cannot tell an apply
+        that changed nothing from a controller's status update in between.
+        """
+        kind, name, namespace = type(resource), resource.name, _namespace_of(resource)
+        what = f"apply {resource.kind.lower()}/{name} in {namespace}"
+        if isinstance(resource, Autoscaler):
+            self._hand_replicas_to_autoscaler(resource)
+        manifest = render(resource, autoscaled=self._is_autoscaled(resource))
+        try:
+            before = self._kind_call(kind, "read", name, namespace, what=f"read {name}")
+        except NotFound:
+            before = None
+        response = self._apply_manifest(kind, manifest, namespace, what)
+        after = self._parse_body(response, what)
+        if before is None or response.status == 201:
+            return Action.CREATED
+        return Action.UNCHANGED if _content(before) == _content(after) else Action.UPDATED
+
+    def _apply_manifest(
+        self,
+        kind: type[Resource],
+        manifest: dict[str, Any],
+        namespace: str,
+        what: str,
+        manager: str = FIELD_MANAGER,
+    ) -> Any:
+        api, plural = _API_OF[kind]
+
+        def send() -> Any:
+            return self._send(
+                api,
+                f"patch_namespaced_{plural}",
+                manifest["metadata"]["name"],
+                namespace,
+                manifest,
+                field_manager=manager,
+                force=True,
+                _content_type=APPLY_PATCH,
+                what=what,
+            )
+
+        try:
+            return send()
+        except NotFound:
+            if not self._create_namespace or not self._ensure_namespace(namespace):
+                raise
+            return send()
+
+    def _ensure_namespace(self, namespace: str) -> bool:
+        """Creates the namespace if it is missing; False when it existed already."""
+        try:
+            self._call("CoreV1Api", "read_namespace", namespace, what=f"read namespace {namespace}")
+            return False
+        except NotFound:
+            pass
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+        try:
+            self._call("CoreV1Api", "create_namespace", body, what=f"create namespace {namespace}")
+        except OrchestratorError as error:
+            if getattr(error, "reason", None) != "exists":
+                raise
+        log.info("namespace/%s: created", namespace)
+        return True
+
+    def get(self, kind: type[R], name: str, namespace: str, *, reveal: bool = False) -> R:
+        what = f"get {kind.kind.lower()}/{name} in {namespace}"
+        obj = self._kind_call(kind, "read", name, namespace, what=what)
+        return parse(kind, obj, reveal=reveal)  # type: ignore[return-value]
+
+    def list(
+        self, kind: type[R], namespace: str, labels: Mapping[str, str], *, reveal: bool = False
+    ) -> builtins.list[R]:
+        selector = ",".join(f"{key}={value}" for key, value in labels.items())
+        what = f"list {kind.kind.lower()}s in {namespace}"
+        found = self._kind_call(kind, "list", namespace, label_selector=selector or None, what=what)
+        items = sorted(found.get("items") or [], key=lambda item: item["metadata"]["name"])
+        return [parse(kind, item, reveal=reveal) for item in items]  # type: ignore[misc]
+
+    def delete(self, kind: type[Resource], name: str, namespace: str) -> None:
+        what = f"delete {kind.kind.lower()}/{name} in {namespace}"
+        self._kind_call(kind, "delete", name, namespace, propagation_policy="Background", what=what)
+        if kind is Autoscaler:
+            self._autoscaled.pop(namespace, None)
+
+    # -- autoscalers own the replica count ---------------------------------------
+
+    def _is_autoscaled(self, resource: Resource) -> bool:
+        if not isinstance(resource, Deployment):
+            return False
+        namespace = _namespace_of(resource)
+        with self._lock:
+            cached = self._autoscaled.get(namespace)
+        if cached is None or time.monotonic() - cached[0] > AUTOSCALER_CACHE_SECONDS:
+            found = self._kind_call(
+                Autoscaler, "list", namespace, what=f"list autoscalers in {namespace}"
+            )
+            targets = {
+                item["spec"]["scaleTargetRef"]["name"]
+                for item in found.get("items") or []
+                if item["spec"]["scaleTargetRef"].get("kind") == "Deployment"
+            }
+            cached = (time.monotonic(), targets)
+            with self._lock:
+                self._autoscaled[namespace] = cached
+        return resource.name in cached[1]
+
+    def _hand_replicas_to_autoscaler(self, scaler: Autoscaler) -> None:
+        """Gives the target's replica count a second owner before orchsdk stops applying it.
+
+        Server-side apply removes a field its only manager stops applying, which would
+        reset the replicas to 1; a co-owner keeps the count as it is until the HPA acts.
+        """
+        namespace = _namespace_of(scaler)
+        try:
+            scale = self._call(
+                "AppsV1Api",
+                "read_namespaced_deployment_scale",
+                scaler.target,
+                namespace,
+                what=f"read scale of {scaler.target}",
+            )
+        except NotFound:
+            return
+        handover = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": scaler.target, "namespace": namespace},
+            "spec": {"replicas": scale["spec"].get("replicas", 1)},
+        }
+        self._apply_manifest(
+            Deployment,
+            handover,
+            namespace,
+            f"hand {scaler.target} to its HPA",
+            manager=HANDOVER_MANAGER,
+        )
+        with self._lock:
+            self._autoscaled.setdefault(namespace, (time.monotonic(), set()))[1].add(scaler.target)
+
+    # -- deployments -------------------------------------------------------------
+
+    def scale(self, name: str, namespace: str, replicas: int) -> None:
+        self._call(
+            "AppsV1Api",
+            "patch_namespaced_deployment_scale",
+            name,
+            namespace,
+            {"spec": {"replicas": replicas}},
+            what=f"scale {name} in {namespace}",
+        )
+
+    def _deployment(self, name: str, namespace: str) -> dict[str, Any]:
+        deployment: dict[str, Any] = self._call(
+            "AppsV1Api",
+            "read_namespaced_deployment",
+            name,
+            namespace,
+            what=f"get deployment/{name} in {namespace}",
+        )
+        return deployment
+
+    def status(self, name: str, namespace: str) -> DeploymentStatus:
+        return rollout_status(self._deployment(name, namespace))
+
+    def watch_status(self, name: str, namespace: str, timeout: float) -> Iterator[DeploymentStatus]:
+        def list_once(**kwargs: Any) -> Any:
+            return self._send(
+                "AppsV1Api",
+                "list_namespaced_deployment",
+                namespace,
+                field_selector=f"metadata.name={name}",
+                what=f"watch deployment/{name} in {namespace}",
+                **kwargs,
+            )
+
+        for obj in watch_object(list_once, self._parse_body, timeout, self.settings.timeout):
+            if obj is None:
+                raise NotFound(f"deployment/{name} in {namespace}: not found")
+            yield rollout_status(obj)
+
+    def rollback(self, name: str, namespace: str, revision: int | None) -> None:
+        deployment = self._deployment(name, namespace)
+        patch = rollback_patch(deployment, self._replica_sets(deployment), revision)
+        if patch:
+            self._call(
+                "AppsV1Api",
+                "patch_namespaced_deployment",
+                name,
+                namespace,
+                patch,
+                what=f"roll back {name} in {namespace}",
+            )
+
+    def _replica_sets(self, deployment: Mapping[str, Any]) -> builtins.list[dict[str, Any]]:
+        """The ReplicaSets this deployment controls (by owner uid, as kubectl finds them)."""
+        metadata = deployment["metadata"]
+        selector = _selector(deployment["spec"]["selector"])
+        found = self._call(
+            "AppsV1Api",
+            "list_namespaced_replica_set",
+            metadata["namespace"],
+            label_selector=selector,
+            what=f"list replicasets of {metadata['name']}",
+        )
+        return [rs for rs in found.get("items") or [] if _controlled_by(rs, metadata["uid"])]
+
+    def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
+        deployment = self._deployment(name, namespace)
+        revisions = {
+            rs["metadata"]["uid"]: int(
+                (rs["metadata"].get("annotations") or {}).get(REVISION_ANNOTATION, 0)
+            )
+            for rs in self._replica_sets(deployment)
+        }
+        pods = self._call(
+            "CoreV1Api",
+            "list_namespaced_pod",
+            namespace,
+            label_selector=_selector(deployment["spec"]["selector"]),
+            what=f"list pods of {name}",
+        )
+        instances = []
+        for pod in pods.get("items") or []:
+            owner = next((uid for uid in revisions if _controlled_by(pod, uid)), None)
+            if owner is None:
+                continue
+            status = pod.get("status") or {}
+            containers = (pod.get("spec") or {}).get("containers") or []
+            ports = [port["containerPort"] for c in containers for port in c.get("ports") or []]
+            instances.append(
+                Instance(
+                    id=pod["metadata"]["name"],
+                    deployment=name,
+                    namespace=namespace,
+                    host=status.get("podIP") or "",
+                    ports=ports,
+                    state=str(status.get("phase", "Unknown")).lower(),
+                    ready=any(
+                        c.get("type") == "Ready" and c.get("status") == "True"
+                        for c in status.get("conditions") or []
+                    ),
+                    revision=revisions[owner],
+                )
+            )
+        return sorted(instances, key=lambda instance: instance.id)
+
+    def endpoints(self, name: str, namespace: str) -> builtins.list[Endpoint]:
+        self._kind_call(Service, "read", name, namespace, what=f"get service/{name}")
+        slices = self._call(
+            "DiscoveryV1Api",
+            "list_namespaced_endpoint_slice",
+            namespace,
+            label_selector=f"kubernetes.io/service-name={name}",
+            what=f"list endpoint slices of {name}",
+        )
+        endpoints = []
+        for piece in slices.get("items") or []:
+            for endpoint in piece.get("endpoints") or []:
+                ready = (endpoint.get("conditions") or {}).get("ready")
+                for address in endpoint.get("addresses") or []:
+                    for port in piece.get("ports") or []:
+                        endpoints.append(
+                            Endpoint(
+                                service=name,
+                                namespace=namespace,
+                                host=address,
+                                port=port.get("port") or 0,
+                                port_name=port.get("name") or None,
+                                protocol=port.get("protocol", "TCP"),
+                                ready=ready is not False,
+                                instance=(endpoint.get("targetRef") or {}).get("name"),
+                            )
+                        )
+        return endpoints
+
+
+def _namespace_of(resource: Resource) -> str:
+    assert resource.namespace is not None, "the orchestrator fills namespaces in"
+    return resource.namespace
+
+
+_VOLATILE_METADATA = ("resourceVersion", "managedFields", "generation", "selfLink")
+_CONTROLLER_ANNOTATIONS = ("deployment.kubernetes.io/",)
+
+
+def _content(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """What an apply can change: the object less its status and bookkeeping metadata."""
+    content = {key: value for key, value in obj.items() if key != "status"}
+    metadata = {
+        key: value
+        for key, value in (obj.get("metadata") or {}).items()
+        if key not in _VOLATILE_METADATA
+    }
+    metadata["annotations"] = {
+        key: value
+        for key, value in (metadata.get("annotations") or {}).items()
+        if not key.startswith(_CONTROLLER_ANNOTATIONS)
+    }
+    content["metadata"] = metadata
+    return content
+
+
+def _selector(selector: Mapping[str, Any]) -> str:
+    """A label selector string from a ``LabelSelector`` (matchLabels and matchExpressions)."""
+    terms = [f"{key}={value}" for key, value in (selector.get("matchLabels") or {}).items()]
+    for expression in selector.get("matchExpressions") or []:
+        key, operator = expression["key"], expression["operator"]
+        values = ",".join(expression.get("values") or [])
+        terms.append(
+            {
+                "In": f"{key} in ({values})",
+                "NotIn": f"{key} notin ({values})",
+                "Exists": key,
+                "DoesNotExist": f"!{key}",
+            }[operator]
+        )
+    return ",".join(terms)
+
+
+def _controlled_by(obj: Mapping[str, Any], uid: str) -> bool:
+    return any(
+        owner.get("uid") == uid and owner.get("controller")
+        for owner in (obj.get("metadata") or {}).get("ownerReferences") or []
+    )

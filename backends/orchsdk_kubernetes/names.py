@@ -1,0 +1,27 @@
+"""The label keys, annotations and well-known names the Kubernetes renderers and parsers share."""
+
+from __future__ import annotations
+
+SELECTOR_LABEL = "orchsdk.io/deployment"
+"""The pod label a Deployment selects on: its name alone, so its immutable selector stays put."""
+
+HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
+"""Where an external Service's hostname goes: the annotation ExternalDNS reads."""
+
+REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
+"""The revision the deployment controller stamps on Deployments and ReplicaSets."""
+
+GPU_RESOURCE = "nvidia.com/gpu"
+"""The extended resource name for GPUs (the NVIDIA device plugin's)."""
+
+CONTAINER_NAME = "app"
+"""The name of the one container of each pod orchsdk renders."""
+
+NODE_LABELS = {
+    "hostname": "kubernetes.io/hostname",
+    "zone": "topology.kubernetes.io/zone",
+    "region": "topology.kubernetes.io/region",
+}
+"""Portable placement keys and the well-known node labels they stand for."""
+
+PORTABLE_KEYS = {label: key for key, label in NODE_LABELS.items()}
