@@ -19,7 +19,7 @@ from orchsdk.errors import FieldError, NotFound, UnsupportedFeature, ValidationE
 from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Instance
 from orchsdk.resources import KINDS, Deployment, Resource, kind_named
 from orchsdk.retry import RetryPolicy
-from orchsdk.validation import subject, validate_all, validate_namespace
+from orchsdk.validation import subject, validate_all, validate_labels, validate_namespace
 from orchsdk.waiting import Progress, wait_for_rollout
 
 __all__ = ["Orchestrator", "UnsupportedFeatureWarning"]
@@ -173,6 +173,7 @@ class Orchestrator:
         cls = _kind(kind)
         namespace = self._namespace(namespace)
         wanted = dict(labels or {})
+        validate_labels(wanted)
         return self._call(
             lambda: self.backend.list(cls, namespace, wanted, reveal=reveal),
             f"list {cls.kind.lower()}s",
@@ -297,7 +298,9 @@ class Orchestrator:
                 "rollback",
                 self.capabilities.reason("rollback"),
             )
-        if to_revision is not None and (isinstance(to_revision, bool) or to_revision < 1):
+        if to_revision is not None and (
+            isinstance(to_revision, bool) or not isinstance(to_revision, int) or to_revision < 1
+        ):
             raise ValidationError(
                 f"rollback of {name!r}",
                 [FieldError("to_revision", f"must be a revision >= 1, got {to_revision!r}")],
@@ -376,7 +379,10 @@ class Orchestrator:
 
 def _kind(kind: type[R] | str) -> type[R]:
     if isinstance(kind, str):
-        return kind_named(kind)  # type: ignore[return-value]
+        try:
+            return kind_named(kind)  # type: ignore[return-value]
+        except ValueError as error:
+            raise ValidationError(f"kind {kind!r}", [FieldError("kind", str(error))]) from None
     if isinstance(kind, type) and issubclass(kind, Resource) and kind in KINDS:
         return kind
     raise TypeError(f"expected a resource kind such as Deployment or 'Deployment', got {kind!r}")

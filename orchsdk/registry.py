@@ -107,6 +107,7 @@ def connect(
 
     ``options`` go to the backend (a kubeconfig context, a Marathon token, ...).
 
+    >>> import orchsdk
     >>> with orchsdk.connect("memory://") as orch:
     ...     orch.capabilities.secrets
     True

@@ -43,7 +43,10 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before try ``attempt + 1`` (``attempt`` counts from 1)."""
-        backoff = min(self.max_delay, self.initial_delay * self.multiplier ** (attempt - 1))
+        try:
+            backoff = min(self.max_delay, self.initial_delay * self.multiplier ** (attempt - 1))
+        except OverflowError:  # the growth is past what a float holds, so past max_delay too
+            backoff = self.max_delay if self.initial_delay else 0.0
         backoff += backoff * self.jitter * random.random()
         return max(backoff, retry_after or 0.0)
 

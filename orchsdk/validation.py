@@ -32,7 +32,7 @@ from orchsdk.values import (
     SecretRef,
 )
 
-__all__ = ["check", "validate", "validate_all", "validate_namespace"]
+__all__ = ["check", "validate", "validate_all", "validate_labels", "validate_namespace"]
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -49,8 +49,16 @@ MAX_ANNOTATION_BYTES = 256 * 1024
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int past sys.get_int_max_str_digits() (or holding one)
+        text = f"<{type(value).__name__} too long to show>"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _key(key: Any) -> str:
+    """A mapping key as it appears in a field path (``labels.app``)."""
+    return key if isinstance(key, str) else _show(key)
 
 
 class _Checker:
@@ -89,7 +97,7 @@ class _Checker:
         if not self.of_type(path, value, int, "an integer"):
             return False
         if not low <= value <= high:
-            self.fail(path, f"must be between {low} and {high}, got {value}")
+            self.fail(path, f"must be between {low} and {high}, got {_show(value)}")
             return False
         return True
 
@@ -119,16 +127,20 @@ class _Checker:
         if not self.mapping(path, value):
             return
         for key, label in value.items():
-            self.qualified_name(f"{path}.{key}", key)
-            if self.of_type(f"{path}.{key}", label, str, "a string") and label:
-                self.pattern(f"{path}.{key}", label, _QUALIFIED_NAME, 63, _RULES["label-value"])
+            field = f"{path}.{_key(key)}"
+            self.qualified_name(field, key)
+            if self.of_type(field, label, str, "a string") and label:
+                self.pattern(field, label, _QUALIFIED_NAME, 63, _RULES["label-value"])
 
     def data(self, path: str, value: Any, *, secret: bool) -> None:
+        if secret and not isinstance(value, Mapping):  # say nothing of what it holds
+            self.fail(path, f"must be a mapping, got {type(value).__name__}")
+            return
         if not self.mapping(path, value):
             return
         size = 0
         for key, item in value.items():
-            field = f"{path}.{key}"
+            field = f"{path}.{_key(key)}"
             self.pattern(field, key, _CONFIG_KEY, 253, _RULES["config-key"])
             if key in (".", "..") or (isinstance(key, str) and key.startswith("..")):
                 self.fail(field, "a key must not be '.', '..' or start with '..'")
@@ -175,15 +187,15 @@ def _check_common(c: _Checker, resource: Resource) -> None:
     if c.mapping("annotations", resource.annotations):
         size = 0
         for key, value in resource.annotations.items():
-            c.qualified_name(f"annotations.{key}", key)
-            if c.of_type(f"annotations.{key}", value, str, "a string"):
+            c.qualified_name(f"annotations.{_key(key)}", key)
+            if c.of_type(f"annotations.{_key(key)}", value, str, "a string"):
                 size += len(key) + len(value) if isinstance(key, str) else 0
         if size > MAX_ANNOTATION_BYTES:
             c.fail("annotations", f"must hold at most {MAX_ANNOTATION_BYTES} bytes, holds {size}")
     if c.mapping("native", resource.native):
         for backend, patch in resource.native.items():
             c.of_type("native", backend, str, "a backend name")
-            c.mapping(f"native.{backend}", patch)
+            c.mapping(f"native.{_key(backend)}", patch)
 
 
 def _check_port(c: _Checker, path: str, port: Any, *, service: bool) -> None:
@@ -226,13 +238,15 @@ def _check_ports(c: _Checker, ports: Any, *, service: bool) -> tuple[Port, ...]:
         _check_port(c, path, port, service=service)
         if not isinstance(port, Port):
             continue
-        key = (port.port, port.protocol)
-        if isinstance(port.port, int) and key in seen_numbers:
-            c.fail(f"{path}.port", f"{port.port}/{port.protocol} is listed twice")
-        seen_numbers.add(key)
-        if port.name is not None and port.name in seen_names:
-            c.fail(f"{path}.name", f"{_show(port.name)} is listed twice")
-        seen_names.add(port.name)
+        if isinstance(port.port, int) and isinstance(port.protocol, str):  # others: reported above
+            key = (port.port, port.protocol)
+            if key in seen_numbers:
+                c.fail(f"{path}.port", f"{_show(port.port)}/{port.protocol} is listed twice")
+            seen_numbers.add(key)
+        if isinstance(port.name, str):
+            if port.name in seen_names:
+                c.fail(f"{path}.name", f"{_show(port.name)} is listed twice")
+            seen_names.add(port.name)
     valid = tuple(port for port in ports if isinstance(port, Port))
     if service and len(valid) > 1 and any(port.name is None for port in valid):
         c.fail("ports", "every port must have a name when a service has more than one")
@@ -259,13 +273,13 @@ def _check_deployment(c: _Checker, d: Deployment) -> None:
     ports = _check_ports(c, d.ports, service=False)
     if c.mapping("env", d.env):
         for name, value in d.env.items():
-            path = f"env.{name}"
+            path = f"env.{_key(name)}"
             c.pattern(path, name, _ENV_NAME, 253, _RULES["env-name"])
             if isinstance(value, (SecretRef, ConfigRef)):
                 _check_ref(c, path, value)
             else:
                 c.of_type(path, value, str, "a string, a SecretRef or a ConfigRef")
-    if d.resources is not None and c.of_type("resources", d.resources, Resources, "Resources"):
+    if c.of_type("resources", d.resources, Resources, "Resources"):
         _check_resources(c, d.resources)
     if d.health is not None and c.of_type("health", d.health, HealthCheck, "a HealthCheck"):
         _check_health(c, d.health, ports)
@@ -330,10 +344,10 @@ def _check_health(c: _Checker, health: HealthCheck, ports: tuple[Port, ...]) -> 
     if chosen in (["http_path"], ["tcp"]):
         if health.port is None:
             c.fail("health.port", "an HTTP or TCP check must name the port it probes")
-        elif not any(
+        elif c.of_type("health.port", health.port, (int, str), "a port name or number") and not any(
             health.port in (port.name, port.port) for port in ports
         ):
-            known = ", ".join(str(port.name or port.port) for port in ports)
+            known = ", ".join(_key(port.name or port.port) for port in ports)
             c.fail("health.port", f"{_show(health.port)} is not one of the ports ({known})")
     elif health.port is not None:
         c.fail("health.port", "only an HTTP or TCP check has a port")
@@ -498,6 +512,14 @@ def _dangling_refs(
                 f"{path}.key",
                 f"{owner[0].kind} {owner[2]!r} applied with it has no key {ref.key!r}",
             )
+
+
+def validate_labels(labels: Any) -> None:
+    """Raises :class:`~orchsdk.ValidationError` unless ``labels`` is a valid label mapping."""
+    c = _Checker()
+    c.labels("labels", labels)
+    if c.errors:
+        raise ValidationError("label selector", c.errors)
 
 
 def validate_namespace(namespace: Any) -> None:

@@ -37,7 +37,8 @@ def wait_for_rollout(
     """Blocks until the deployment's rollout completes; raises on failure or timeout.
 
     ``read_status`` reads the status once (with the caller's retries). Streams that end
-    early (a dropped connection) are followed by a fresh read, then a new stream.
+    early (a dropped connection) are followed by a fresh read, then, after a back-off
+    that grows like the polling one, a new stream.
     """
     deadline = time.monotonic() + timeout
     last: DeploymentStatus | None = None
@@ -64,6 +65,9 @@ def wait_for_rollout(
             delay = min(delay * 1.5, _MAX_POLL)
         if time.monotonic() < deadline and seen(read_status()):
             return last  # type: ignore[return-value]
+        if backend.capabilities.status_stream:  # back off, or a stream that ends at once spins
+            time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
+            delay = min(delay * 1.5, _MAX_POLL)
     message = last.message if last else "no status"
     raise WaitTimeout(
         f"rollout of {namespace}/{name} did not finish within {timeout:g}s: {message}", last

@@ -1,0 +1,404 @@
+"""The Orchestrator facade over a recording fake backend: order, namespaces, validation first,
+retries of idempotent operations only, and the results it reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+
+from orchsdk import (
+    REDACTED,
+    Action,
+    ApplyResult,
+    Autoscaler,
+    BackendUnavailable,
+    Capabilities,
+    ConfigMap,
+    Conflict,
+    Deployment,
+    NotFound,
+    Orchestrator,
+    Phase,
+    Port,
+    Secret,
+    SecretRef,
+    Service,
+    UnsupportedFeature,
+    ValidationError,
+)
+
+SECRET = Secret("db", data={"password": "s3cr3t"})
+CONFIG = ConfigMap("web-config", data={"LOG_LEVEL": "info"})
+WEB = Deployment(
+    "web",
+    image="nginx:1.27",
+    ports=[Port(80, name="http")],
+    env={"PW": SecretRef("db", "password")},
+)
+SVC = Service("web", selector={"app": "web"}, ports=[Port(80)])
+SCALER = Autoscaler("web", target="web", max_replicas=10, cpu_percent=70)
+
+# -- apply ---------------------------------------------------------------------------
+
+
+def test_apply_creates_in_dependency_order_whatever_the_argument_order(
+    orch: Orchestrator, backend: Any
+) -> None:
+    orch.apply(SCALER, SVC, WEB, CONFIG, SECRET)
+
+    assert [resource.kind for resource in backend.applied()] == [
+        "Secret",
+        "ConfigMap",
+        "Deployment",
+        "Service",
+        "Autoscaler",
+    ]
+
+
+def test_apply_reports_what_it_did_to_each_resource(orch: Orchestrator) -> None:
+    assert orch.apply(SECRET, WEB) == [
+        ApplyResult("Secret", "db", "default", Action.CREATED),
+        ApplyResult("Deployment", "web", "default", Action.CREATED),
+    ]
+    assert orch.apply(SECRET, attrs.evolve(WEB, replicas=2)) == [
+        ApplyResult("Secret", "db", "default", Action.UNCHANGED),
+        ApplyResult("Deployment", "web", "default", Action.UPDATED),
+    ]
+
+
+def test_apply_fills_in_the_orchestrators_namespace(backend: Any) -> None:
+    Orchestrator(backend, namespace="shop").apply(WEB)
+
+    assert backend.applied() == [attrs.evolve(WEB, namespace="shop")]
+
+
+def test_apply_keeps_a_namespace_the_spec_names(backend: Any) -> None:
+    Orchestrator(backend, namespace="shop").apply(attrs.evolve(WEB, namespace="staging"))
+
+    assert backend.applied()[0].namespace == "staging"
+
+
+def test_without_a_namespace_the_backends_default_is_used(orch: Orchestrator) -> None:
+    assert orch.namespace == "default"
+
+
+def test_an_invalid_orchestrator_namespace_is_refused(backend: Any) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Orchestrator(backend, namespace="Shop")
+
+    assert caught.value.fields == ("namespace",)
+
+
+def test_an_invalid_spec_is_refused_before_anything_is_sent(
+    orch: Orchestrator, backend: Any
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        orch.apply(SECRET, attrs.evolve(WEB, replicas=-1))
+
+    assert caught.value.fields == ("replicas",)
+    assert backend.calls == []
+
+
+def test_a_dangling_secret_key_is_refused_before_anything_is_sent(
+    orch: Orchestrator, backend: Any
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        orch.apply(Secret("db", data={"pass": "x"}), WEB)
+
+    assert caught.value.fields == ("env.PW.key",)
+    assert backend.calls == []
+
+
+def test_something_that_is_not_a_resource_is_refused(orch: Orchestrator, backend: Any) -> None:
+    with pytest.raises(ValidationError, match="str is not a resource"):
+        orch.apply("web")  # type: ignore[arg-type]
+
+    assert backend.calls == []
+
+
+def test_apply_retries_a_transient_failure(orch: Orchestrator, backend: Any) -> None:
+    backend.fail("apply", BackendUnavailable("503"))
+
+    assert orch.apply(SVC) == [ApplyResult("Service", "web", "default", Action.CREATED)]
+    assert len(backend.called("apply")) == 2
+
+
+def test_apply_does_not_retry_a_conflict(orch: Orchestrator, backend: Any) -> None:
+    backend.fail("apply", Conflict("locked by a deployment"))
+
+    with pytest.raises(Conflict):
+        orch.apply(SVC)
+
+    assert len(backend.called("apply")) == 1
+
+
+def test_apply_with_wait_waits_for_each_deployment(
+    orch: Orchestrator, backend: Any, make_status: Any
+) -> None:
+    backend.statuses = [make_status(Phase.PROGRESSING), make_status(Phase.COMPLETE, ready=3)]
+
+    orch.apply(SECRET, WEB, SVC, wait=True, timeout=5)
+
+    assert [call.args for call in backend.called("status")] == [("web", "default")] * 2
+
+
+def test_apply_without_wait_reads_no_status(orch: Orchestrator, backend: Any) -> None:
+    orch.apply(WEB, SECRET)
+
+    assert backend.called("status") == []
+
+
+# -- render and diff -----------------------------------------------------------------
+
+
+def test_render_returns_the_backends_documents_without_applying(
+    orch: Orchestrator, backend: Any
+) -> None:
+    documents = orch.render(SVC)
+
+    assert documents[0]["kind"] == "Service"
+    assert documents[0]["metadata"]["namespace"] == "default"
+    assert backend.called("apply") == []
+
+
+def test_diff_of_a_new_resource_says_created(orch: Orchestrator) -> None:
+    [diff] = orch.diff(SVC)
+
+    assert (diff.kind, diff.name, diff.namespace, diff.action) == (
+        "Service",
+        "web",
+        "default",
+        Action.CREATED,
+    )
+
+
+def test_diff_of_an_applied_resource_says_unchanged(orch: Orchestrator) -> None:
+    orch.apply(SVC)
+
+    [diff] = orch.diff(SVC)
+
+    assert diff.action is Action.UNCHANGED
+    assert diff.changes == ()
+
+
+def test_diff_lists_the_native_fields_that_change(orch: Orchestrator) -> None:
+    orch.apply(SVC)
+
+    [diff] = orch.diff(attrs.evolve(SVC, exposure="external"))
+
+    assert diff.action is Action.UPDATED
+    assert [str(change) for change in diff.changes] == ["~ spec.exposure: 'internal' -> 'external'"]
+
+
+def test_diff_reads_secrets_revealed_to_compare_their_values(
+    orch: Orchestrator, backend: Any
+) -> None:
+    orch.apply(SECRET)
+
+    [diff] = orch.diff(Secret("db", data={"password": "changed"}))
+
+    assert backend.called("get")[0].args[-1] is True
+    assert [str(change) for change in diff.changes] == [
+        "~ spec.data.password: '(hidden)' -> '(hidden, changed)'"
+    ]
+
+
+# -- get, list, delete ---------------------------------------------------------------
+
+
+def test_get_accepts_a_kind_name(orch: Orchestrator) -> None:
+    orch.apply(SVC)
+
+    assert orch.get("service", "web") == attrs.evolve(SVC, namespace="default")
+
+
+def test_get_reads_a_secret_redacted_unless_revealed(orch: Orchestrator) -> None:
+    orch.apply(SECRET)
+
+    assert orch.get(Secret, "db").data == {"password": REDACTED}
+    assert orch.get(Secret, "db", reveal=True).data == {"password": "s3cr3t"}
+
+
+def test_get_of_a_missing_resource_raises_not_found(orch: Orchestrator) -> None:
+    with pytest.raises(NotFound):
+        orch.get(Deployment, "nope")
+
+
+@pytest.mark.parametrize("kind", [int, object()])
+def test_get_refuses_what_is_not_a_kind(orch: Orchestrator, kind: Any) -> None:
+    with pytest.raises(TypeError):
+        orch.get(kind, "web")
+
+
+def test_get_of_an_unknown_kind_name_is_a_validation_error(orch: Orchestrator) -> None:
+    with pytest.raises(ValidationError, match="Pod") as raised:
+        orch.get("Pod", "web")
+    assert raised.value.fields == ("kind",)
+
+
+def test_list_with_an_invalid_label_is_refused_before_any_request(
+    orch: Orchestrator, backend: Any
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        orch.list(Deployment, labels={"bad key!": "x"})
+    assert raised.value.fields == ("labels.bad key!",)
+    assert backend.calls == []
+
+
+def test_rollback_to_a_revision_that_is_not_a_number_is_a_validation_error(
+    orch: Orchestrator,
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        orch.rollback("web", to_revision="2")  # type: ignore[arg-type]
+    assert raised.value.fields == ("to_revision",)
+
+
+def test_list_passes_namespace_and_labels_to_the_backend(orch: Orchestrator, backend: Any) -> None:
+    labelled = attrs.evolve(SVC, labels={"app": "web"})
+    orch.apply(labelled, attrs.evolve(SVC, name="other"))
+
+    found = orch.list(Service, labels={"app": "web"})
+
+    assert found == [attrs.evolve(labelled, namespace="default")]
+    assert backend.called("list")[0].args == (Service, "default", {"app": "web"}, False)
+
+
+def test_delete_by_kind_and_name(orch: Orchestrator, backend: Any) -> None:
+    orch.apply(SVC)
+
+    assert orch.delete(Service, "web") is True
+    assert backend.called("delete")[0].args == (Service, "web", "default")
+
+
+def test_delete_given_a_spec_uses_its_kind_name_and_namespace(
+    orch: Orchestrator, backend: Any
+) -> None:
+    orch.apply(attrs.evolve(SVC, namespace="shop"))
+
+    orch.delete(attrs.evolve(SVC, namespace="shop"))
+
+    assert backend.called("delete")[0].args == (Service, "web", "shop")
+
+
+def test_delete_of_a_missing_resource_raises_not_found(orch: Orchestrator) -> None:
+    with pytest.raises(NotFound):
+        orch.delete(Service, "web")
+
+
+def test_delete_of_a_missing_resource_with_missing_ok_returns_false(orch: Orchestrator) -> None:
+    assert orch.delete(Service, "web", missing_ok=True) is False
+
+
+def test_delete_that_finds_nothing_on_a_retry_counts_as_deleted(
+    orch: Orchestrator, backend: Any
+) -> None:
+    orch.apply(SVC)
+    backend.fail("delete", BackendUnavailable("connection reset"), NotFound("gone"))
+
+    assert orch.delete(Service, "web") is True
+    assert len(backend.called("delete")) == 2
+
+
+def test_delete_needs_a_name_when_given_a_kind(orch: Orchestrator) -> None:
+    with pytest.raises(TypeError, match="needs a name"):
+        orch.delete(Service)
+
+
+# -- scale, status, rollback ---------------------------------------------------------
+
+
+def test_scale_sets_the_replica_count_and_returns_the_status(
+    orch: Orchestrator, backend: Any, make_status: Any
+) -> None:
+    backend.statuses = [make_status(Phase.COMPLETE, ready=3)]
+
+    status = orch.scale("web", 5)
+
+    assert backend.called("scale")[0].args == ("web", "default", 5)
+    assert status == make_status(Phase.COMPLETE, ready=3)
+
+
+@pytest.mark.parametrize("replicas", [-1, True, 1.5, "3"])
+def test_scale_refuses_a_bad_count_before_calling_the_backend(
+    orch: Orchestrator, backend: Any, replicas: Any
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        orch.scale("web", replicas)
+
+    assert caught.value.fields == ("replicas",)
+    assert backend.calls == []
+
+
+def test_calls_refuse_an_invalid_namespace_before_calling_the_backend(
+    orch: Orchestrator, backend: Any
+) -> None:
+    with pytest.raises(ValidationError):
+        orch.status("web", namespace="Not_Valid")
+
+    assert backend.calls == []
+
+
+def test_rollback_to_the_previous_revision_is_not_retried(orch: Orchestrator, backend: Any) -> None:
+    backend.fail("rollback", BackendUnavailable("503"))
+
+    with pytest.raises(BackendUnavailable):
+        orch.rollback("web")
+
+    assert [call.args for call in backend.called("rollback")] == [("web", "default", None)]
+
+
+def test_rollback_to_a_given_revision_is_retried(orch: Orchestrator, backend: Any) -> None:
+    backend.fail("rollback", BackendUnavailable("503"))
+
+    orch.rollback("web", to_revision=2)
+
+    assert [call.args for call in backend.called("rollback")] == [("web", "default", 2)] * 2
+
+
+@pytest.mark.parametrize("revision", [0, -1, True])
+def test_rollback_refuses_a_revision_below_one(
+    orch: Orchestrator, backend: Any, revision: Any
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        orch.rollback("web", to_revision=revision)
+
+    assert caught.value.fields == ("to_revision",)
+    assert backend.calls == []
+
+
+def test_rollback_without_the_capability_raises_before_calling_the_backend(
+    backend: Any,
+) -> None:
+    backend.caps = Capabilities(rollback=False, reasons={"rollback": "no revisions kept"})
+
+    with pytest.raises(UnsupportedFeature, match="no revisions kept") as caught:
+        Orchestrator(backend).rollback("web")
+
+    assert caught.value.field == "rollback"
+    assert backend.calls == []
+
+
+def test_instances_and_endpoints_ask_the_backend(orch: Orchestrator, backend: Any) -> None:
+    assert orch.instances("web") == []
+    assert orch.endpoints("web", "shop") == []
+
+    assert [(call.method, call.args) for call in backend.calls] == [
+        ("instances", ("web", "default")),
+        ("endpoints", ("web", "shop")),
+    ]
+
+
+# -- lifecycle -----------------------------------------------------------------------
+
+
+def test_leaving_the_context_closes_the_backend(backend: Any) -> None:
+    with Orchestrator(backend) as orch:
+        assert orch.capabilities is backend.caps
+
+    assert backend.closed
+
+
+def test_repr_names_the_backend_and_namespace(backend: Any) -> None:
+    assert repr(Orchestrator(backend, namespace="shop")) == "<Orchestrator fake namespace='shop'>"
