@@ -1,0 +1,67 @@
+"""Whether an app as Marathon stores it already is what the backend would send.
+
+Marathon fills in defaults (``backoffSeconds``, ``servicePort``, ``forcePullImage``...)
+and may leave out empty fields, so the stored app never equals the sent one. An apply
+is "unchanged" (and sends no write) when every field that was *sent* has the same value
+in the stored app:
+
+- objects: each sent key matches; keys Marathon added are ignored, except in maps whose
+  keys are data (``labels``, ``env``, ``secrets``, a port mapping's ``labels``), which
+  must be equal as a whole, so that a removed env var or label is a change;
+- lists: same length, item by item; an empty list or map matches a missing field;
+- numbers: equal as doubles; constraints: ``[f, "UNIQUE"]`` equals ``[f, "UNIQUE", ""]``;
+- ``cmd``/``args`` that were not sent must be absent: one of them replaced the other.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["matches"]
+
+_EXACT_MAPS = frozenset({"labels", "env", "secrets"})
+_EXCLUSIVE = ("cmd", "args")
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {}
+
+
+def _same(sent: Any, stored: Any, key: str) -> bool:
+    if isinstance(sent, bool) or isinstance(stored, bool):
+        return sent is stored or (_empty(sent) and _empty(stored))
+    if isinstance(sent, (int, float)) and isinstance(stored, (int, float)):
+        return math.isclose(sent, stored, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(sent, Mapping):
+        if stored is None:
+            return not sent
+        if not isinstance(stored, Mapping):
+            return False
+        if key in _EXACT_MAPS and set(sent) != {k for k, v in stored.items() if v is not None}:
+            return False
+        return all(_same(value, stored.get(name), name) for name, value in sent.items())
+    if isinstance(sent, list):
+        if stored is None:
+            return not sent
+        if not isinstance(stored, list) or len(sent) != len(stored):
+            return False
+        if key == "constraints":
+            return all(_constraint(a) == _constraint(b) for a, b in zip(sent, stored, strict=True))
+        return all(_same(a, b, key) for a, b in zip(sent, stored, strict=True))
+    return bool(sent == stored)
+
+
+def _constraint(value: Any) -> Any:
+    if isinstance(value, list) and len(value) == 2:
+        return [*value, ""]
+    return value
+
+
+def matches(sent: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    """True when writing ``sent`` would not change the app ``stored`` (see the module)."""
+    for key in _EXCLUSIVE:
+        if key not in sent and not _empty(stored.get(key)):
+            return False
+    return _same(dict(sent), stored, "")

@@ -1,0 +1,155 @@
+"""Helpers for the Marathon backend's tests: Marathon's schema, stored apps, spec strategies.
+
+Named so as not to collide with other test directories' helper modules on ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+from orchsdk_marathon.render import RESERVED_NAMES, marathon_errors
+from orchsdk_marathon.support import capabilities_for, unsupported_fields
+
+from orchsdk import Deployment, Resource
+from orchsdk.capabilities import find_unsupported
+
+SCHEMA_ENV = "ORCHSDK_MARATHON_SCHEMA"
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA_BASE_URI = (
+    "https://raw.githubusercontent.com/mesosphere/marathon/master/docs/docs/rest-api/"
+    "public/api/v2/schema/AppDefinition.json"
+)
+
+
+def schema_path() -> Path | None:
+    """Marathon's ``AppDefinition.json``: ``$ORCHSDK_MARATHON_SCHEMA``, else ``../shared``."""
+    configured = os.environ.get(SCHEMA_ENV)
+    if configured:
+        return Path(configured)
+    default = REPO.parent / "shared" / "marathon-api" / "schema" / "AppDefinition.json"
+    return default if default.is_file() else None
+
+
+@functools.cache
+def app_validator() -> Any:
+    """A Draft 4 validator for app definitions: Marathon's 2018 schema plus the one newer
+    field this backend renders (a secret volume, ``container.volumes[].secret``, 1.9+).
+    ``$ref``s resolve in a local registry: nothing is fetched from the network."""
+    import jsonschema
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    path = schema_path()
+    assert path is not None, "Marathon's AppDefinition.json is not available"
+    schema = json.loads(path.read_text())
+    volume = schema["properties"]["container"]["properties"]["volumes"]["items"]["properties"]
+    volume["secret"] = {"type": "string", "minLength": 1}
+    resource = Resource.from_contents(schema, default_specification=DRAFT4)
+    registry: Registry[Any] = Registry().with_resource(SCHEMA_BASE_URI, resource)
+    return jsonschema.Draft4Validator(schema, registry=registry)
+
+
+def schema_errors(app: dict[str, Any]) -> list[str]:
+    """Every violation of the schema, as ``path: message``."""
+    return [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in app_validator().iter_errors(app)
+    ]
+
+
+def marathon_caps(containerizer: str) -> Any:
+    """The capabilities of a backend with a secret store on a Marathon with every feature."""
+    return capabilities_for(
+        secret_store=True, features=("secrets", "gpu_resources"), containerizer=containerizer
+    )
+
+
+def supported(spec: Resource, containerizer: str = "docker") -> Resource:
+    """``spec`` less what the backend refuses (as lenient mode would leave it out)."""
+    kept: Resource | None = attrs.evolve(spec, namespace=spec.namespace or "shop")
+    caps = marathon_caps(containerizer)
+    assert kept is not None
+    for gap in [*find_unsupported(kept, caps), *unsupported_fields(kept)]:
+        kept = gap.leave_out(kept) if kept is not None else None
+    assert kept is not None
+    return kept
+
+
+def marathon_ready(spec: Deployment, containerizer: str = "docker") -> Deployment:
+    """A generated deployment made acceptable to Marathon: supported fields only, no
+    reserved name, no duplicate constraint (those are refused with ValidationError)."""
+    kept = supported(spec, containerizer)
+    assert isinstance(kept, Deployment)
+    if kept.name in RESERVED_NAMES:
+        kept = attrs.evolve(kept, name=kept.name + "-1")
+    unique = []
+    for constraint in kept.placement:
+        if constraint not in unique:
+            unique.append(constraint)
+    kept = attrs.evolve(kept, placement=unique)
+    if marathon_errors(kept):  # e.g. two constraints that render the same
+        kept = attrs.evolve(kept, placement=kept.placement[:1])
+    assert not marathon_errors(kept), marathon_errors(kept)
+    return kept
+
+
+def marathon_native() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid ``native["marathon"]`` patches on fields the spec does not manage."""
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "user": st.sampled_from(["nobody", "root"]),
+            "backoffSeconds": st.integers(0, 600),
+            "maxLaunchDelaySeconds": st.integers(0, 3600),
+            "taskKillGracePeriodSeconds": st.integers(0, 300),
+            "killSelection": st.sampled_from(["YOUNGEST_FIRST", "OLDEST_FIRST"]),
+            "disk": st.integers(0, 1024),
+            "acceptedResourceRoles": st.just(["*"]),
+            "fetch": st.lists(
+                st.builds(lambda n: {"uri": f"https://example.com/{n}.tgz"}, st.integers(0, 99)),
+                max_size=2,
+            ),
+            "container": st.builds(
+                lambda pull: {"docker": {"forcePullImage": pull}}, st.booleans()
+            ),
+        },
+    )
+
+
+def as_stored(app: dict[str, Any], version: str = "2024-01-02T03:04:05.678Z") -> dict[str, Any]:
+    """What Marathon gives back for an app it stored: its defaults filled in, service ports
+    assigned, constraints with three items, the version fields, no empty ``args``."""
+    stored = copy.deepcopy(app)
+    stored.setdefault("backoffSeconds", 1)
+    stored.setdefault("backoffFactor", 1.15)
+    stored.setdefault("maxLaunchDelaySeconds", 300)
+    stored.setdefault("disk", 0)
+    stored.setdefault("executor", "")
+    stored.setdefault("killSelection", "YOUNGEST_FIRST")
+    stored.setdefault("requirePorts", False)
+    stored.setdefault("unreachableStrategy", {"inactiveAfterSeconds": 0, "expungeAfterSeconds": 0})
+    stored.setdefault("dependencies", [])
+    stored.setdefault("fetch", [])
+    stored["version"] = version
+    stored["versionInfo"] = {"lastScalingAt": version, "lastConfigChangeAt": version}
+    container = stored["container"]
+    docker = container["docker"]
+    docker.setdefault("forcePullImage", False)
+    docker.setdefault("privileged", False)
+    docker.setdefault("parameters", [])
+    for index, mapping in enumerate(container.get("portMappings", [])):
+        mapping.setdefault("servicePort", 10000 + index)
+    for check in stored.get("healthChecks", []):
+        check.setdefault("ipProtocol", "IPv4")
+    stored["constraints"] = [
+        [*item, ""] if len(item) == 2 else item for item in stored.get("constraints", [])
+    ]
+    stored.update(cmd=stored.get("cmd"), args=stored.get("args") or None)
+    return stored
