@@ -283,7 +283,8 @@ def test_an_unchanged_replace_keeps_the_resource_version(cluster: Cluster, ns: s
 # -- server-side apply ---------------------------------------------------------------------------
 
 
-def test_apply_creates_then_an_identical_apply_changes_nothing(cluster: Cluster, ns: str) -> None:
+def test_apply_creates_then_an_identical_apply_changes_nothing(manual: Cluster, mns: str) -> None:
+    cluster, ns = manual, mns  # no controller clock: nothing else writes between the two reads
     created = cluster.apply(ns, deployment())
     assert created["metadata"]["generation"] == 1
     entry = created["metadata"]["managedFields"][0]
