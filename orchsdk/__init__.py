@@ -53,7 +53,7 @@ _EXPORTS = {
         "Secret",
         "Service",
     ),
-    "orchsdk.retry": ("RetryPolicy",),
+    "orchsdk.retry": ("NO_RETRY", "RetryPolicy"),
     "orchsdk.validation": ("validate",),
     "orchsdk.values": (
         "ConfigRef",
@@ -103,6 +103,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from orchsdk.resources import Resource as Resource
     from orchsdk.resources import Secret as Secret
     from orchsdk.resources import Service as Service
+    from orchsdk.retry import NO_RETRY as NO_RETRY
     from orchsdk.retry import RetryPolicy as RetryPolicy
     from orchsdk.validation import validate as validate
     from orchsdk.values import ConfigRef as ConfigRef

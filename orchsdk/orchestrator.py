@@ -105,8 +105,7 @@ class Orchestrator:
         if wait:
             for resource in prepared:
                 if isinstance(resource, Deployment):
-                    remaining = max(0.0, deadline - time.monotonic())
-                    self.wait(resource.name, _ns(resource), timeout=remaining, progress=progress)
+                    self._wait(resource.name, _ns(resource), timeout, progress, deadline)
         return results
 
     def render(self, *resources: Resource) -> builtins.list[dict[str, Any]]:
@@ -265,7 +264,16 @@ class Orchestrator:
         rollout, :class:`~orchsdk.WaitTimeout` (carrying the last status) after
         ``timeout`` seconds. ``progress`` is called with each new status.
         """
-        namespace = self._namespace(namespace)
+        return self._wait(name, self._namespace(namespace), timeout, progress, None)
+
+    def _wait(
+        self,
+        name: str,
+        namespace: str,
+        timeout: float,
+        progress: Progress | None,
+        deadline: float | None,
+    ) -> DeploymentStatus:
         return wait_for_rollout(
             self.backend,
             lambda: self.status(name, namespace),
@@ -273,6 +281,7 @@ class Orchestrator:
             namespace,
             timeout,
             progress,
+            deadline=deadline,
         )
 
     def rollback(

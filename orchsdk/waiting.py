@@ -33,14 +33,18 @@ def wait_for_rollout(
     namespace: str,
     timeout: float,
     progress: Progress | None = None,
+    *,
+    deadline: float | None = None,
 ) -> DeploymentStatus:
     """Blocks until the deployment's rollout completes; raises on failure or timeout.
 
-    ``read_status`` reads the status once (with the caller's retries). Streams that end
-    early (a dropped connection) are followed by a fresh read, then, after a back-off
-    that grows like the polling one, a new stream.
+    ``read_status`` reads the status once (with the caller's retries). ``deadline`` (a
+    ``time.monotonic()`` instant) ends a wait that shares its ``timeout`` with others.
+    Streams that end early (a dropped connection) are followed by a fresh read, then,
+    after a back-off that grows like the polling one, a new stream.
     """
-    deadline = time.monotonic() + timeout
+    if deadline is None:
+        deadline = time.monotonic() + timeout
     last: DeploymentStatus | None = None
 
     def seen(status: DeploymentStatus) -> bool:

@@ -36,7 +36,7 @@ from orchsdk import (
 )
 from orchsdk.backend import url_options
 from orchsdk.native import apply_native
-from orchsdk_memory.rollout import SimulatedRollout, batch_size
+from orchsdk_memory.rollout import Pace, SimulatedRollout
 
 __all__ = ["MemoryBackend", "RolloutControl"]
 
@@ -227,7 +227,8 @@ class MemoryBackend(Backend):
             spec = attrs.evolve(state.spec, replicas=replicas)
             self._store.resources[(Deployment, namespace, name)] = spec
             state.spec = spec
-            state.rollout.retarget(replicas, state.rollout.revision, state.rollout.batch)
+            pace = Pace.of(spec.rollout, replicas)
+            state.rollout.retarget(replicas, state.rollout.revision, pace)
             self._store.changed.notify_all()
 
     def status(self, name: str, namespace: str) -> DeploymentStatus:
@@ -338,10 +339,10 @@ class MemoryBackend(Backend):
         assert spec.namespace is not None
         key = (spec.namespace, spec.name)
         template = _template(spec)
-        batch = batch_size(spec.rollout, spec.replicas)
+        pace = Pace.of(spec.rollout, spec.replicas)
         state = self._store.deployments.get(key)
         if state is None:
-            rollout = SimulatedRollout(spec.name, spec.replicas, 1, batch)
+            rollout = SimulatedRollout(spec.name, spec.replicas, 1, pace)
             state = _DeploymentState(spec, {1: template}, rollout, time.monotonic())
             self._store.deployments[key] = state
         else:
@@ -353,7 +354,7 @@ class MemoryBackend(Backend):
                 revision = max(state.revisions) + 1
                 state.revisions[revision] = template
             state.spec = spec
-            state.rollout.retarget(spec.replicas, revision, batch)
+            state.rollout.retarget(spec.replicas, revision, pace)
         state.last_step = time.monotonic()
 
     def _advance(self, state: _DeploymentState) -> None:

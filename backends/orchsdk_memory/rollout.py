@@ -1,9 +1,10 @@
-"""A simulated rollout of one deployment: instances replaced step by step, like a ReplicaSet swap.
+"""A simulated rollout of one deployment: instances replaced step by step, as a rolling update.
 
-Each step first marks the instances started by the previous step ready, then starts up
-to ``batch`` instances of the newest revision and stops as many old ones. The batch is
-``max_surge + max_unavailable`` of the desired count, so a rollout's pace follows the
-spec's :class:`~orchsdk.Rollout` as on Kubernetes.
+Each step first marks the instances started by the previous step ready, then stops
+old instances as far as ``max_unavailable`` allows (availability never drops below
+``replicas - max_unavailable``), then starts new ones as far as ``max_surge`` allows
+(never more than ``replicas + max_surge`` instances). So a rollout keeps the spec's
+:class:`~orchsdk.Rollout` bounds, as Kubernetes' deployment controller does.
 """
 
 from __future__ import annotations
@@ -28,18 +29,28 @@ class SimulatedInstance:
     ready: bool = False
 
 
+@attrs.frozen
+class Pace:
+    """How far a rollout may go past, and below, the wanted replica count."""
+
+    surge: int
+    unavailable: int
+
+    @classmethod
+    def of(cls, rollout: Rollout, replicas: int) -> Pace:
+        """Counts from the spec: surge rounds up, unavailable rounds down (as Kubernetes)."""
+        surge = _amount(rollout.max_surge, replicas, round_up=True)
+        unavailable = _amount(rollout.max_unavailable, replicas, round_up=False)
+        if surge == 0 and unavailable == 0:
+            unavailable = 1  # as Kubernetes: a rollout must be able to move
+        return cls(surge, unavailable)
+
+
 def _amount(value: int | str, replicas: int, *, round_up: bool) -> int:
     if isinstance(value, int):
         return value
     fraction = replicas * int(value.rstrip("%")) / 100
     return math.ceil(fraction) if round_up else math.floor(fraction)
-
-
-def batch_size(rollout: Rollout, replicas: int) -> int:
-    """How many instances one step replaces: surge (rounded up) + unavailable (rounded down)."""
-    surge = _amount(rollout.max_surge, replicas, round_up=True)
-    unavailable = _amount(rollout.max_unavailable, replicas, round_up=False)
-    return max(1, surge + unavailable)
 
 
 @attrs.define
@@ -49,16 +60,16 @@ class SimulatedRollout:
     name: str
     replicas: int
     revision: int
-    batch: int
+    pace: Pace
     instances: list[SimulatedInstance] = attrs.field(factory=list)
     failed: str | None = None
     held: bool = False
 
-    def retarget(self, replicas: int, revision: int, batch: int) -> None:
+    def retarget(self, replicas: int, revision: int, pace: Pace) -> None:
         """Starts a new rollout toward ``replicas`` instances of ``revision``."""
         if revision != self.revision:
             self.failed = None
-        self.replicas, self.revision, self.batch = replicas, revision, batch
+        self.replicas, self.revision, self.pace = replicas, revision, pace
 
     @property
     def current(self) -> list[SimulatedInstance]:
@@ -79,13 +90,14 @@ class SimulatedRollout:
             return False
         for item in self.instances:
             item.ready = True
-        current = self.current
+        for extra in self.current[self.replicas :]:
+            self.instances.remove(extra)
         old = [item for item in self.instances if item.revision != self.revision]
-        if len(current) > self.replicas:
-            for extra in current[self.replicas :]:
-                self.instances.remove(extra)
-        starting = min(self.batch, self.replicas - len(current))
-        for _ in range(max(0, starting)):
+        stoppable = len(self.instances) - max(0, self.replicas - self.pace.unavailable)
+        for stopping in old[: max(0, stoppable)]:
+            self.instances.remove(stopping)
+        room = self.replicas + self.pace.surge - len(self.instances)
+        for _ in range(max(0, min(room, self.replicas - len(self.current)))):
             serial = next(_serial)
             self.instances.append(
                 SimulatedInstance(
@@ -94,8 +106,6 @@ class SimulatedRollout:
                     address=f"10.{serial // 65536 % 256}.{serial // 256 % 256}.{serial % 256}",
                 )
             )
-        for stopping in old[: self.batch]:
-            self.instances.remove(stopping)
         return True
 
     def finish(self) -> None:
