@@ -85,3 +85,12 @@ def test_the_resources_docstring_examples_run() -> None:
 
     assert results.attempted > 0
     assert results.failed == 0
+
+
+@pytest.mark.parametrize(
+    "package", ["orchsdk", "orchsdk_memory", "orchsdk_kubernetes", "orchsdk_marathon"]
+)
+def test_every_shipped_package_is_marked_typed(package: str) -> None:
+    import importlib.resources
+
+    assert importlib.resources.files(package).joinpath("py.typed").is_file()

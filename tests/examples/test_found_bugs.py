@@ -1,0 +1,159 @@
+"""Bugs the examples ran into, each as the smallest test that shows it (strict xfails).
+
+Found while writing ``examples/migrate_marathon_to_kubernetes.py``, which reads apps
+that Marathon users wrote by hand: the Marathon parser cannot say everything such apps
+hold, and where it neither says nor keeps a field (in ``native["marathon"]``), reading
+the app and applying it back silently rewrites the app. When a bug is fixed its test
+passes and strict xfail fails the run: remove the marker then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from orchsdk_marathon.testing import MarathonEmulator
+
+import orchsdk
+from orchsdk import Deployment, Orchestrator
+
+NAMESPACE = "shop"
+
+
+@pytest.fixture
+def marathon(marathon_emulator: MarathonEmulator) -> Iterator[Orchestrator]:
+    with orchsdk.connect(marathon_emulator.url, namespace=NAMESPACE) as orch:
+        yield orch
+
+
+def post_app(emulator: MarathonEmulator, **fields: Any) -> str:
+    """Creates an app the way a Marathon user does (raw JSON to the REST API); its id."""
+    app = {
+        "id": f"/{NAMESPACE}/app",
+        "cmd": "sleep 1000",
+        "instances": 1,
+        "container": {"type": "DOCKER", "docker": {"image": "busybox:1.36"}, "portMappings": []},
+        "networks": [{"mode": "container/bridge"}],
+        **fields,
+    }
+    response = requests.post(f"{emulator.marathon_url}/v2/apps", json=app, timeout=10)
+    assert response.status_code == 201, response.text
+    emulator.control.finish(app["id"])
+    return str(app["id"])
+
+
+def round_trip(marathon: Orchestrator, emulator: MarathonEmulator, app_id: str) -> dict[str, Any]:
+    """Reads the app as a spec, applies that spec back unchanged, returns the stored app."""
+    marathon.apply(marathon.get(Deployment, "app"), wait=True, timeout=30)
+    stored = emulator.app(app_id)
+    assert stored is not None
+    return stored
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="orchsdk_marathon/parse.py _ports() reads containerPort 0 (Marathon's default "
+    "port mapping, added to a bridge app that gives none) as Port(0), which validation "
+    "rejects: the spec get() returns cannot be applied anywhere",
+)
+def test_an_app_without_port_mappings_reads_as_a_valid_spec(
+    marathon: Orchestrator, marathon_emulator: MarathonEmulator
+) -> None:
+    container = {"type": "DOCKER", "docker": {"image": "busybox:1.36"}}  # no portMappings
+    post_app(marathon_emulator, container=container)
+    orchsdk.validate(marathon.get(Deployment, "app"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="orchsdk_marathon/parse.py reads ports from container.portMappings only: a "
+    "host-network app's portDefinitions are neither said nor kept in native['marathon'], "
+    "so applying the spec back moves the app to container/bridge without its ports",
+)
+def test_a_host_network_app_keeps_its_network_and_ports(
+    marathon: Orchestrator, marathon_emulator: MarathonEmulator
+) -> None:
+    app_id = post_app(
+        marathon_emulator,
+        cmd="python3 -m http.server $PORT0",
+        container={"type": "DOCKER", "docker": {"image": "python:3.12-slim"}},
+        networks=[{"mode": "host"}],
+        portDefinitions=[{"port": 0, "name": "http"}],
+    )
+    stored = round_trip(marathon, marathon_emulator, app_id)
+    assert stored["networks"] == [{"mode": "host"}]
+    assert [port.get("name") for port in stored.get("portDefinitions") or []] == ["http"]
+
+
+def test_constraints_the_spec_cannot_say_survive_a_round_trip(
+    marathon: Orchestrator, marathon_emulator: MarathonEmulator
+) -> None:
+    """The mechanism that works (the control for the xfails below): kept in native."""
+    constraints = [["hostname", "UNIQUE"], ["rack_id", "GROUP_BY", "2"]]
+    app_id = post_app(marathon_emulator, constraints=constraints)
+    assert round_trip(marathon, marathon_emulator, app_id)["constraints"] == constraints
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="orchsdk_marathon/parse.py keeps only constraints, health checks, env secrets "
+    "and volumes in native['marathon']; every other field the spec cannot say is dropped "
+    "without a word, and a get() -> apply() round trip erases it from the app",
+)
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        pytest.param({"fetch": [{"uri": "https://example.com/conf.tgz"}]}, ("fetch",), id="fetch"),
+        pytest.param({"user": "nobody"}, ("user",), id="user"),
+        pytest.param(
+            {
+                "container": {
+                    "type": "DOCKER",
+                    "docker": {"image": "busybox:1.36"},
+                    "portMappings": [
+                        {"containerPort": 80, "name": "http", "labels": {"VIP_0": "/shop/app:80"}}
+                    ],
+                }
+            },
+            ("container", "portMappings", 0, "labels"),
+            id="port-mapping-vip-label",
+        ),
+    ],
+)
+def test_fields_the_spec_cannot_say_survive_a_round_trip(
+    marathon: Orchestrator,
+    marathon_emulator: MarathonEmulator,
+    fields: dict[str, Any],
+    path: tuple[str | int, ...],
+) -> None:
+    app_id = post_app(marathon_emulator, **fields)
+
+    def dig(document: Any) -> Any:
+        try:
+            for key in path:
+                document = document[key]
+        except (KeyError, IndexError):
+            return None
+        return document
+
+    expected = dig(marathon_emulator.app(app_id))
+    assert expected  # what the user wrote is there before the round trip
+    assert dig(round_trip(marathon, marathon_emulator, app_id)) == expected
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="orchsdk/orchestrator.py Orchestrator.diff() compares render(parse(live)) with "
+    "render(spec), never the live document: for an app the parser cannot read back exactly "
+    "(here a hand-written cmd, which apply rewrites to exec /bin/sh -c '...', a new app "
+    "version and a restart of every task) diff says 'unchanged' and apply says 'updated'",
+)
+def test_diff_and_apply_agree_on_a_hand_written_app(
+    marathon: Orchestrator, marathon_emulator: MarathonEmulator
+) -> None:
+    post_app(marathon_emulator)
+    spec = marathon.get(Deployment, "app")
+    predicted = marathon.diff(spec)[0].action
+    assert marathon.apply(spec)[0].action is predicted
