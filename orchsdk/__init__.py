@@ -33,6 +33,8 @@ _EXPORTS = {
         "ValidationError",
         "WaitTimeout",
     ),
+    "orchsdk.manifest_jsonschema": ("manifest_schema",),
+    "orchsdk.manifests": ("ManifestError", "dump_manifests", "load_manifests"),
     "orchsdk.models": (
         "Action",
         "ApplyResult",
@@ -85,6 +87,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from orchsdk.errors import UnsupportedFeature as UnsupportedFeature
     from orchsdk.errors import ValidationError as ValidationError
     from orchsdk.errors import WaitTimeout as WaitTimeout
+    from orchsdk.manifest_jsonschema import manifest_schema as manifest_schema
+    from orchsdk.manifests import ManifestError as ManifestError
+    from orchsdk.manifests import dump_manifests as dump_manifests
+    from orchsdk.manifests import load_manifests as load_manifests
     from orchsdk.models import Action as Action
     from orchsdk.models import ApplyResult as ApplyResult
     from orchsdk.models import DeploymentStatus as DeploymentStatus

@@ -1,0 +1,5 @@
+"""``python -m orchsdk.cli``: the same as the ``orchsdk`` command."""
+
+from orchsdk.cli import main
+
+main()
