@@ -9,7 +9,8 @@ in the stored app:
   keys are data (``labels``, ``env``, ``secrets``, a port mapping's ``labels``), which
   must be equal as a whole, so that a removed env var or label is a change;
 - lists: same length, item by item; an empty list or map matches a missing field;
-- numbers: equal as doubles; constraints: ``[f, "UNIQUE"]`` equals ``[f, "UNIQUE", ""]``;
+- numbers: equal as doubles; constraints as a set (Marathon keeps a ``Set``), and
+  ``[f, "UNIQUE"]`` equals ``[f, "UNIQUE", ""]``;
 - ``cmd``/``args`` that were not sent must be absent: one of them replaced the other.
 """
 
@@ -18,6 +19,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from typing import Any
+
+from orchsdk_marathon.fields import constraint_set
 
 __all__ = ["matches"]
 
@@ -48,15 +51,9 @@ def _same(sent: Any, stored: Any, key: str) -> bool:
         if not isinstance(stored, list) or len(sent) != len(stored):
             return False
         if key == "constraints":
-            return all(_constraint(a) == _constraint(b) for a, b in zip(sent, stored, strict=True))
+            return constraint_set(sent) == constraint_set(stored)
         return all(_same(a, b, key) for a, b in zip(sent, stored, strict=True))
     return bool(sent == stored)
-
-
-def _constraint(value: Any) -> Any:
-    if isinstance(value, list) and len(value) == 2:
-        return [*value, ""]
-    return value
 
 
 def matches(sent: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 
 __all__ = [
     "ANNOTATION",
+    "BOOKKEEPING",
     "COMMAND",
     "HAPROXY_GROUP",
     "HEALTH_PORT",
@@ -31,6 +32,7 @@ __all__ = [
     "VHOST",
     "VIP",
     "dumps",
+    "is_bookkeeping",
     "is_reserved",
     "loads",
     "plain",
@@ -56,6 +58,12 @@ SERVICE = "orchsdk.service."
 SERVICES = "orchsdk.services"
 """The names of those services, comma-separated: lets a label selector find service members."""
 
+BOOKKEEPING = frozenset({COMMAND, RESOURCES, HEALTH_PORT, ROLLOUT, NATIVE, SERVICES})
+"""The labels that say how to read the app back, not what it runs (with the service
+records ``orchsdk.service.*``). The renderer writes the hints among them (all but the
+services') only when the app's fields alone would read back differently, so an app
+written by another tool and read back gets none."""
+
 HAPROXY_GROUP = "HAPROXY_GROUP"
 VHOST = re.compile(r"HAPROXY_(\d+)_VHOST")
 VIP = re.compile(r"VIP_(\d+)")
@@ -64,6 +72,13 @@ VIP = re.compile(r"VIP_(\d+)")
 def is_reserved(key: str) -> bool:
     """Whether a user's label key would collide with the labels this backend owns."""
     return key.startswith(PREFIX) or key == HAPROXY_GROUP or VHOST.fullmatch(key) is not None
+
+
+def is_bookkeeping(key: str) -> bool:
+    """Whether a label is the backend's bookkeeping (:data:`BOOKKEEPING`, a service record):
+    its value is the renderer's to write, never a user's to keep. Annotations are not:
+    ``orchsdk.annotation.<key>`` holds the user's data."""
+    return key in BOOKKEEPING or key.startswith(SERVICE)
 
 
 def dumps(value: Any) -> str:

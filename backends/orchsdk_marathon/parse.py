@@ -6,10 +6,29 @@ the ``orchsdk.*`` labels for what Marathon has no field for. Each such label is 
 against the fields it describes and ignored when they disagree (someone changed the app
 another way), so a read always reports what Marathon runs.
 
-Apps written by other tools are read as well as the spec can say them: a ``cmd`` becomes
-``command=["/bin/sh", "-c", cmd]``; constraints, health checks, secrets from outside the
-namespace and non-secret volumes that the spec cannot express are kept whole in
-``native["marathon"]``, so that applying the spec back keeps them.
+**Apps written by other tools** are read losslessly: applying the spec back changes
+nothing. The spec says what it can (a ``cmd`` is ``command=["/bin/sh", "-c", cmd]``, a
+mapping with ``containerPort`` 0 is not a port of the app but Marathon's default one...),
+as long as the spec stays valid and portable: a label, port name, health check... that
+the core's validation or this backend refuses is left out of the spec. Then the spec is
+rendered again and ``native["marathon"]`` keeps the difference to the stored app, as a
+merge patch (:func:`orchsdk_marathon.fields.patch`): every field of the app that
+
+- is not read-only or status (``version``, ``versionInfo``, ``tasks*``, ``deployments``,
+  ``lastTaskFailure``, ``readinessCheckResults``, ``taskStats``...), nor a deprecated
+  field next to its replacement (``ports`` with ``portDefinitions``...), nor one of the
+  ``orchsdk.*`` bookkeeping labels (the renderer's alone),
+- and differs from what the renderer writes (for a field it writes: ``instances``,
+  ``container.portMappings``, ``healthChecks``... see :data:`~orchsdk_marathon.fields.RENDERED`)
+  or from Marathon's default (for any other: ``fetch``, ``user``, ``backoffSeconds``,
+  ``container.docker.parameters``... see :data:`~orchsdk_marathon.fields.DEFAULTS`).
+
+So a host-network app keeps ``networks``, ``portDefinitions`` and ``container:
+{"portMappings": null}`` there; a user's own ``VIP_0`` on a port mapping, or a fixed
+``hostPort``, keeps the port mappings whole; a health check with Marathon's 15 s delay
+(the renderer writes 0) keeps the health checks whole, while ``health`` says the check
+for other orchestrators. :func:`~orchsdk_marathon.render.render_app` refuses a patch
+that contradicts a spec field changed since.
 
 A body of the wrong shape raises :class:`~orchsdk_marathon.errors.UnexpectedResponse`,
 never ``KeyError`` or ``TypeError``.
@@ -19,35 +38,44 @@ from __future__ import annotations
 
 import math
 import re
-import shlex
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
+import orchsdk
 from orchsdk import (
     Constraint,
     Deployment,
     FileMount,
     HealthCheck,
+    OrchestratorError,
     Port,
     Resources,
     Rollout,
     SecretRef,
+    UnsupportedFeature,
+    ValidationError,
 )
+from orchsdk.native import merge_patch
 from orchsdk.quantity import cpu_cores, memory_mib
+from orchsdk_marathon import fields as F
 from orchsdk_marathon import labels as L
 from orchsdk_marathon.errors import UnexpectedResponse
 from orchsdk_marathon.render import (
     DEFAULT_CPUS,
     DEFAULT_MEM,
-    shell_command,
+    SHELL,
+    marathon_errors,
+    own_words,
+    render_fields,
     upgrade_strategy,
 )
 from orchsdk_marathon.services import without_services
+from orchsdk_marathon.support import unsupported_fields
 
-__all__ = ["close", "parse_app", "split_app_id", "user_labels"]
+__all__ = ["close", "hint_is_redundant", "parse_app", "split_app_id", "user_labels"]
 
 Json = dict[str, Any]
 
@@ -128,24 +156,50 @@ def _command(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if cmd is None:
         return (), tuple(str(arg) for arg in args)
-    words = _own_words(cmd)
+    words = own_words(cmd)
     if words is None:
-        return ("/bin/sh", "-c", cmd), ()
+        return (*SHELL, cmd), ()
     count = int(hint) if hint is not None and hint.isdigit() else len(words)
     if not 1 <= count <= len(words):
         count = len(words)
     return tuple(words[:count]), tuple(words[count:])
 
 
-def _own_words(line: str) -> list[str] | None:
-    """The words of a command line :func:`~orchsdk_marathon.render.shell_command` wrote."""
+def hint_is_redundant(app: Mapping[str, Any], key: str) -> bool:
+    """Whether the bookkeeping label ``key`` (``orchsdk.command``, ``.resources`` or
+    ``.rollout``) of a rendered app reads back the same as its fields alone."""
+    labels = app.get("labels")
+    hint = labels.get(key) if isinstance(labels, Mapping) else None
     try:
-        words = shlex.split(line)
-    except ValueError:
-        return None
-    if len(words) < 2 or words[0] != "exec" or shell_command(words[1:]) != line:
-        return None
-    return words[1:]
+        if key == L.COMMAND:
+            cmd, args = app.get("cmd"), app.get("args") or []
+            if not isinstance(cmd, str) or not isinstance(args, list):
+                return False
+            return _command(cmd, args, hint) == _command(cmd, args, None)
+        if key == L.RESOURCES:
+            cpus, mem, gpus = app.get("cpus"), app.get("mem"), app.get("gpus") or 0
+            if not (
+                isinstance(cpus, (int, float))
+                and isinstance(mem, (int, float))
+                and _finite(cpus)
+                and _finite(mem)
+                and isinstance(gpus, int)
+            ):
+                return False
+            amounts = (float(cpus), float(mem), int(gpus))
+            return _resources(*amounts, hint) == _resources(*amounts, None)
+        if key == L.ROLLOUT:
+            strategy = app.get("upgradeStrategy")
+            if not isinstance(strategy, Mapping):
+                return False
+            return _rollout(strategy, hint) == _rollout(strategy, None)
+    except (UnexpectedResponse, ValueError, ArithmeticError):
+        return False
+    return False
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _decimal(number: float) -> str:
@@ -227,8 +281,9 @@ def _constraint(item: Any) -> Constraint | None:
     return None
 
 
-def _health(check: Any, ports: Sequence[Port], hint: str | None) -> HealthCheck | None:
-    """The spec's health check for Marathon's only one, or None if the spec cannot say it."""
+def _health(check: Any, ports: Sequence[Port | None], hint: str | None) -> HealthCheck | None:
+    """The spec's health check for Marathon's only one, or None if the spec cannot say it
+    (``ports`` are the ports of the port mappings, by index; None where one is no port)."""
     if not isinstance(check, Mapping):
         return None
     interval = _int(check.get("intervalSeconds", 60))
@@ -244,14 +299,17 @@ def _health(check: Any, ports: Sequence[Port], hint: str | None) -> HealthCheck 
         value = command.get("value") if isinstance(command, Mapping) else None
         if not isinstance(value, str):
             return None
-        words = _own_words(value)
-        return attrs.evolve(timed, command=words if words is not None else ["/bin/sh", "-c", value])
+        words = own_words(value)
+        return attrs.evolve(timed, command=words if words is not None else [*SHELL, value])
     if protocol not in ("MESOS_HTTP", "MESOS_TCP") or "port" in check:
         return None
     index = _int(check.get("portIndex", 0))
     if index is None or not 0 <= index < len(ports):
         return None
-    port = _health_port(ports[index], hint)
+    target = ports[index]
+    if target is None:
+        return None
+    port = _health_port(target, hint)
     if protocol == "MESOS_TCP":
         return attrs.evolve(timed, tcp=True, port=port)
     path = check.get("path", "/")
@@ -269,19 +327,25 @@ def _health_port(port: Port, hint: str | None) -> int | str:
     return port.name if port.name is not None else port.port
 
 
-def _ports(r: _Reader, mappings: list[Any]) -> tuple[Port, ...]:
-    ports = []
+def _ports(r: _Reader, mappings: list[Any]) -> list[Port | None]:
+    """The port of each port mapping; None for a mapping that is no port of the app:
+    ``containerPort`` 0 (the host port, whatever it is: Marathon's default mapping for a
+    bridge app that gives none is one) or both protocols (``udp,tcp``)."""
+    ports: list[Port | None] = []
     for index, mapping in enumerate(mappings):
         path = f"container.portMappings[{index}]"
         if not isinstance(mapping, Mapping):
             raise r.fail(path, "an object", mapping)
-        number = _int(mapping.get("containerPort"))
+        number = _int(mapping.get("containerPort", 0))
         if number is None:
             raise r.fail(f"{path}.containerPort", "an integer", mapping.get("containerPort"))
         name = r.get(mapping, "name", f"{path}.name", str, None)
         protocol = r.get(mapping, "protocol", f"{path}.protocol", str, "tcp")
+        if number <= 0 or protocol not in ("tcp", "udp"):
+            ports.append(None)
+            continue
         ports.append(Port(number, name=name, protocol="UDP" if protocol == "udp" else "TCP"))
-    return tuple(ports)
+    return ports
 
 
 def _secret_ref(secrets: Mapping[str, Any], declared: Any, namespace: str) -> SecretRef | None:
@@ -298,8 +362,21 @@ def _secret_ref(secrets: Mapping[str, Any], declared: Any, namespace: str) -> Se
     return SecretRef(parts[1], parts[2])
 
 
-def parse_app(app: Any, namespace: str | None = None) -> Deployment:
-    """The :class:`~orchsdk.Deployment` a Marathon app definition (or AppInfo) describes."""
+def parse_app(
+    app: Any, namespace: str | None = None, *, containerizer: str | None = None
+) -> Deployment:
+    """The :class:`~orchsdk.Deployment` a Marathon app definition (or AppInfo) describes.
+
+    ``containerizer`` is the backend's (``"docker"`` or ``"mesos"``): an app of the other
+    ``container.type`` keeps its type in ``native["marathon"]``. None: the app's own.
+    """
+    try:
+        return _parse_app(app, namespace, containerizer)
+    except RecursionError:
+        raise UnexpectedResponse("Marathon app: nested too deeply to read") from None
+
+
+def _parse_app(app: Any, namespace: str | None, containerizer: str | None) -> Deployment:
     r = _Reader(app, "Marathon app")
     identifier = r.get(app, "id", "id", str, None)
     split = split_app_id(identifier) if identifier else None
@@ -309,7 +386,8 @@ def parse_app(app: Any, namespace: str | None = None) -> Deployment:
     name = split[1]
     r.what = f"Marathon app {identifier}"
     base, _ = without_services(dict(app), namespace)
-    labels = r.strings(base, "labels", "labels")
+    stored = F.config(base)
+    labels = r.strings(stored, "labels", "labels")
     hints = {key: value for key, value in labels.items() if key.startswith(L.PREFIX)}
     user_labels = {key: value for key, value in labels.items() if not key.startswith(L.PREFIX)}
     annotations = {
@@ -324,27 +402,27 @@ def parse_app(app: Any, namespace: str | None = None) -> Deployment:
             native = dict(loaded) if isinstance(loaded, Mapping) else {}
         except ValueError:
             native = {}
-    kept: dict[str, Any] = {}
+    if not isinstance(native.get("marathon", {}), Mapping):
+        native.pop("marathon")
 
-    container = r.get(app, "container", "container", Mapping, {})
+    container = r.get(stored, "container", "container", Mapping, {})
     docker = r.get(container, "docker", "container.docker", Mapping, {})
     image = r.get(docker, "image", "container.docker.image", str, None)
     if image is None:
         raise UnexpectedResponse(f"{r.what} has no container.docker.image: not a container app")
+    engine = "mesos" if container.get("type") == "MESOS" else "docker"
     mappings = r.get(container, "portMappings", "container.portMappings", list, [])
-    ports = _ports(r, mappings)
+    mapped = _ports(r, mappings)
 
-    secrets = r.get(app, "secrets", "secrets", Mapping, {})
-    app_env = r.get(app, "env", "env", Mapping, {})
+    secrets = r.get(stored, "secrets", "secrets", Mapping, {})
+    app_env = r.get(stored, "env", "env", Mapping, {})
     env: dict[str, Any] = {}
     for key, value in app_env.items():
         if isinstance(value, str):
             env[key] = value
         elif isinstance(value, Mapping):
             ref = _secret_ref(secrets, value.get("secret"), namespace)
-            if ref is None:  # a secret outside <namespace>/: the spec cannot name it
-                kept.update(env=dict(app_env), secrets=dict(secrets))
-            else:
+            if ref is not None:  # else a secret outside <namespace>/: the spec cannot name it
                 env[key] = ref
         else:
             raise r.fail(f"env.{key}", "a string or a secret reference", value)
@@ -354,42 +432,41 @@ def parse_app(app: Any, namespace: str | None = None) -> Deployment:
         ref = None
         if isinstance(volume, Mapping) and isinstance(volume.get("containerPath"), str):
             ref = _secret_ref(secrets, volume.get("secret"), namespace)
-        if ref is None:  # a host, persistent or external volume: kept as it is
-            kept["container"] = {"volumes": list(volumes)}
-            kept["secrets"] = dict(secrets)
+        if ref is None:  # a host, persistent or external volume: the spec says none of them
             files = []
             break
         files.append(FileMount(volume["containerPath"], ref))
 
-    cmd = r.get(app, "cmd", "cmd", str, None)
-    args = r.get(app, "args", "args", list, [])
+    cmd = r.get(stored, "cmd", "cmd", str, None)
+    args = r.get(stored, "args", "args", list, [])
     command, arguments = _command(cmd, args, hints.get(L.COMMAND))
 
-    cpus = r.get(app, "cpus", "cpus", (int, float), DEFAULT_CPUS)
-    mem = r.get(app, "mem", "mem", (int, float), DEFAULT_MEM)
-    gpus = _int(r.get(app, "gpus", "gpus", (int, float), 0)) or 0
+    cpus = r.get(stored, "cpus", "cpus", (int, float), DEFAULT_CPUS)
+    mem = r.get(stored, "mem", "mem", (int, float), DEFAULT_MEM)
+    gpus = _int(r.get(stored, "gpus", "gpus", (int, float), 0)) or 0
+    for field, amount in (("cpus", cpus), ("mem", mem)):
+        if not math.isfinite(amount):
+            raise r.fail(field, "a finite number", amount)
     resources = _resources(float(cpus), float(mem), gpus, hints.get(L.RESOURCES))
 
-    checks = r.get(app, "healthChecks", "healthChecks", list, [])
-    health = _health(checks[0], ports, hints.get(L.HEALTH_PORT)) if len(checks) == 1 else None
-    if checks and health is None:
-        kept["healthChecks"] = checks
+    checks = r.get(stored, "healthChecks", "healthChecks", list, [])
+    health = _health(checks[0], mapped, hints.get(L.HEALTH_PORT)) if len(checks) == 1 else None
 
-    constraints = r.get(app, "constraints", "constraints", list, [])
+    constraints = r.get(stored, "constraints", "constraints", list, [])
     placement = [_constraint(item) for item in constraints]
     if any(item is None for item in placement):
-        kept["constraints"] = constraints
-        placement = []
+        placement = []  # kept whole, with those the spec could say
 
-    strategy = r.get(app, "upgradeStrategy", "upgradeStrategy", Mapping, {})
-    instances = _int(r.get(app, "instances", "instances", (int, float), 1))
+    strategy = r.get(stored, "upgradeStrategy", "upgradeStrategy", Mapping, {})
+    rollout = _rollout(strategy, hints.get(L.ROLLOUT))
+    # Counts are fractions of the replicas they were rendered for (the label says how
+    # many): after a scale the stored fractions are still the spec's, until an apply
+    # recomputes them. So the strategy is the spec's, not a difference to keep.
+    said = {"upgradeStrategy"} if rollout != _rollout(strategy, None) else set()
+    instances = _int(r.get(stored, "instances", "instances", (int, float), 1))
     if instances is None:
-        raise r.fail("instances", "an integer", app.get("instances"))
-    if kept:
-        marathon = native.get("marathon")
-        patch = dict(marathon) if isinstance(marathon, Mapping) else {}
-        native["marathon"] = {**patch, **kept}
-    return Deployment(
+        raise r.fail("instances", "an integer", stored.get("instances"))
+    spec = Deployment(
         name,
         namespace=namespace,
         labels=user_labels,
@@ -399,11 +476,146 @@ def parse_app(app: Any, namespace: str | None = None) -> Deployment:
         replicas=instances,
         command=command,
         args=arguments,
-        ports=ports,
+        ports=[port for port in mapped if port is not None],
         env=env,
         resources=resources,
         health=health,
-        rollout=_rollout(strategy, hints.get(L.ROLLOUT)),
+        rollout=rollout,
         placement=[item for item in placement if item is not None],
         files=files,
     )
+    spec, rendered = _portable(spec, engine, r.what)
+    if hints.get(L.HEALTH_PORT) != "number":
+        spec = _health_by_name(spec)
+    return _keeping(spec, rendered, stored, said, engine, containerizer, r.what)
+
+
+# -- what the spec cannot say -----------------------------------------------------------
+
+
+def _portable(spec: Deployment, engine: str, what: str) -> tuple[Deployment, dict[str, Any]]:
+    """``spec`` less what the core's validation or this backend refuses (which then stays
+    in the app, and so in the patch), and the app it renders to."""
+    for _ in range(100):
+        problems = _refused(spec)
+        if not problems:
+            try:
+                return spec, render_fields(spec, containerizer=engine)
+            except ValidationError as error:
+                problems = list(error.fields)
+            except UnsupportedFeature as error:
+                problems = [error.field]
+            except (ValueError, ArithmeticError) as error:
+                raise UnexpectedResponse(f"{what} cannot be read: {error}") from None
+        changed = spec
+        for path in problems:
+            changed = _leave_out(changed, path)
+        if changed == spec:
+            break
+        spec = changed
+    raise UnexpectedResponse(f"{what} cannot be read as a spec: {', '.join(problems)}")
+
+
+def _refused(spec: Deployment) -> list[str]:
+    """The paths of the fields the spec cannot carry that :func:`_leave_out` can leave out."""
+    try:
+        orchsdk.validate(spec)
+        errors: list[str] = []
+    except ValidationError as error:
+        errors = list(error.fields)
+    except (ValueError, ArithmeticError):
+        errors = ["resources"]  # a quantity past what validation can read
+    errors += [error.path for error in marathon_errors(spec)]
+    errors += [gap.field for gap in unsupported_fields(spec)]
+    return [path for path in errors if _leave_out(spec, path) != spec]
+
+
+_PORT = re.compile(r"ports\[(\d+)\](\.name)?")
+
+
+def _leave_out(spec: Deployment, path: str) -> Deployment:
+    """``spec`` without the field at ``path`` (or its nearest part that can go): a label,
+    an annotation, an env var, a port (or just its name), the health check, the
+    placement, the files, one resource, the rollout (back to the default). The name,
+    namespace, image and replicas cannot go: a spec invalid there stays invalid."""
+    head = re.match(r"[a-z_]*", path)
+    field = head.group() if head else ""
+    if field in ("labels", "annotations", "env"):
+        mapping: Mapping[str, Any] = getattr(spec, field)
+        keys = [
+            key for key in mapping if path == f"{field}.{key}" or path.startswith(f"{field}.{key}.")
+        ]
+        if not keys and path != field:
+            return spec
+        kept = {key: value for key, value in mapping.items() if keys and key not in keys}
+        changes: dict[str, Any] = {field: kept}
+        return attrs.evolve(spec, **changes)
+    if field == "ports":
+        match = _PORT.match(path)
+        if match is None:
+            return attrs.evolve(spec, ports=(), health=None)
+        index = int(match.group(1))
+        if index >= len(spec.ports):
+            return spec
+        port = spec.ports[index]
+        if match.group(2):
+            named = [*spec.ports[:index], attrs.evolve(port, name=None), *spec.ports[index + 1 :]]
+            health = spec.health
+            if health is not None and port.name is not None and health.port == port.name:
+                health = attrs.evolve(health, port=port.port)
+            return attrs.evolve(spec, ports=named, health=health)
+        return attrs.evolve(spec, ports=[*spec.ports[:index], *spec.ports[index + 1 :]])
+    if field == "resources":
+        part = path.partition(".")[2].partition(".")[0]
+        if part in ("cpu", "memory", "gpu"):
+            return attrs.evolve(spec, resources=attrs.evolve(spec.resources, **{part: None}))
+        return attrs.evolve(spec, resources=Resources())
+    defaults: dict[str, Any] = {"health": None, "rollout": Rollout(), "placement": (), "files": ()}
+    if field in defaults:
+        return attrs.evolve(spec, **{field: defaults[field]})
+    return spec
+
+
+def _health_by_name(spec: Deployment) -> Deployment:
+    """A check on a port by number names it when the port it finds has a name, as a check
+    read without ``orchsdk.health-port`` does: the same port, read the same way again."""
+    health = spec.health
+    if health is None or not isinstance(health.port, int):
+        return spec
+    for port in spec.ports:
+        if health.port in (port.name, port.port):
+            if port.name is None:
+                return spec
+            return attrs.evolve(spec, health=attrs.evolve(health, port=port.name))
+    return spec
+
+
+def _keeping(
+    spec: Deployment,
+    rendered: dict[str, Any],
+    stored: dict[str, Any],
+    said: set[str],
+    engine: str,
+    containerizer: str | None,
+    what: str,
+) -> Deployment:
+    """``spec`` with ``native["marathon"]`` keeping what it does not say of ``stored``
+    (the fields ``said`` are the spec's even where they differ from what it renders)."""
+    engine_patch: dict[str, Any] = {}
+    if containerizer is not None and containerizer != engine:
+        engine_patch = {"container": {"type": "MESOS" if engine == "mesos" else "DOCKER"}}
+    difference = {k: v for k, v in F.patch(rendered, stored).items() if k not in said}
+    others = {key: value for key, value in spec.native.items() if key != "marathon"}
+    if difference:  # the app changed since orchsdk wrote it, or another tool wrote it
+        if "marathon" in spec.native:  # read the difference from what the fields render
+            try:
+                rendered = render_fields(attrs.evolve(spec, native=others), containerizer=engine)
+            except OrchestratorError as error:
+                raise UnexpectedResponse(f"{what} cannot be read: {error}") from None
+            difference = {k: v for k, v in F.patch(rendered, stored).items() if k not in said}
+        patch = merge_patch(difference, engine_patch) if engine_patch else difference
+    else:  # the labelled patch gives the app: keep it as it was written
+        patch = L.plain(spec.native.get("marathon", {}))
+        patch = merge_patch(patch, engine_patch) if engine_patch else patch
+    native = {**others, "marathon": patch} if patch else others
+    return attrs.evolve(spec, native=native)

@@ -6,26 +6,37 @@ written explicitly (empty lists and maps included, Marathon's defaults where the
 leaves a value unset) so that the definition replaces the app completely and can be
 compared field by field with what Marathon stores. What Marathon has no field for goes
 into ``orchsdk.*`` labels (see :mod:`orchsdk_marathon.labels`), so that
-:func:`orchsdk_marathon.parse.parse_app` gives the spec back exactly.
+:func:`orchsdk_marathon.parse.parse_app` gives the spec back exactly; a bookkeeping
+label is written only when the fields alone would read back differently, so that an
+app written by another tool and read back is applied unchanged.
 
 The mapping, in short (``docs/backends/marathon.md`` has the table):
 
 - id ``/<namespace>/<name>``; ``container.type`` ``DOCKER`` (``MESOS``, the UCR, when the
   backend is told ``containerizer="mesos"``) with ``docker.image``; ``container/bridge``
   networking with one ``portMappings`` entry per port (``hostPort: 0``: dynamic);
-- ``args`` alone -> ``args``; a ``command`` -> ``cmd: "exec <command + args, shell-quoted>"``;
+- ``args`` alone -> ``args``; a ``command`` -> ``cmd: "exec <command + args, shell-quoted>"``
+  (``["/bin/sh", "-c", line]`` -> ``cmd: line``, how a hand-written ``cmd`` reads);
 - ``cpus``/``mem`` (MiB)/``gpus`` from the quantities, Marathon's 1 / 128 / 0 when unset;
 - env values, secrets as ``secrets`` + ``env: {"secret": ...}``, files as secret volumes;
 - the health check as one ``MESOS_HTTP``/``MESOS_TCP``/``COMMAND`` check;
 - the rollout as ``upgradeStrategy`` fractions; placement (sorted) as ``constraints``;
-- the services that select the deployment, then the ``native["marathon"]`` merge patch.
+- then the ``native["marathon"]`` merge patch, then the services that select the
+  deployment (so that their labels land on the port mappings the patch leaves).
+
+A ``native["marathon"]`` patch may add what the spec cannot say (a read keeps there what
+it could not translate) but not contradict what the spec says: a patch that would make
+the app read back with other ports, env, health check... than the spec is refused with
+:class:`~orchsdk.ValidationError`, as applying it would drop the spec's value silently.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+import attrs
 
 from orchsdk import (
     ConfigRef,
@@ -33,6 +44,7 @@ from orchsdk import (
     Deployment,
     FieldError,
     HealthCheck,
+    OrchestratorError,
     Port,
     Resources,
     Rollout,
@@ -54,11 +66,14 @@ __all__ = [
     "MIN_CPUS",
     "RESERVED_NAMES",
     "app_id",
+    "command_line",
     "cpus_of",
     "escape",
     "marathon_errors",
     "mem_of",
+    "own_words",
     "render_app",
+    "render_fields",
     "render_secret",
     "secret_name",
     "secret_path",
@@ -167,7 +182,7 @@ def _health_check(health: HealthCheck, ports: Sequence[Port]) -> Json:
     elif health.kind == "tcp":
         check.update(protocol="MESOS_TCP", portIndex=_port_index(health, ports))
     else:
-        check.update(protocol="COMMAND", command={"value": shell_command(health.command)})
+        check.update(protocol="COMMAND", command={"value": command_line(health.command)})
     return check
 
 
@@ -178,6 +193,33 @@ def shell_command(words: Iterable[str]) -> str:
     whole, and ``exec`` makes the program the task's process (it gets the signals).
     """
     return "exec " + shlex.join(words)
+
+
+def own_words(line: str) -> list[str] | None:
+    """The words of a command line :func:`shell_command` wrote, or None for another line."""
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        return None
+    if len(words) < 2 or words[0] != "exec" or shell_command(words[1:]) != line:
+        return None
+    return words[1:]
+
+
+SHELL = ("/bin/sh", "-c")
+"""How a command line someone else wrote reads: ``["/bin/sh", "-c", line]``."""
+
+
+def command_line(words: Sequence[str]) -> str:
+    """The command line for ``cmd`` or a command check: :func:`shell_command`, except
+    that ``["/bin/sh", "-c", line]`` is ``line`` itself. Marathon runs it with
+    ``/bin/sh -c``: the same program, written as the app's own author wrote it (unless
+    ``line`` reads as :func:`shell_command`'s, or is too short for Marathon)."""
+    if len(words) == 3 and tuple(words[:2]) == SHELL:
+        line = words[2]
+        if len(line) > 1 and own_words(line) is None:
+            return line
+    return shell_command(words)
 
 
 def marathon_errors(spec: Deployment) -> list[FieldError]:
@@ -272,9 +314,19 @@ def render_app(
 
     ``services`` are the namespace's services; those whose selector matches the
     deployment's labels put their labels on it (this is how a canary joins a service).
-    Raises :class:`~orchsdk.ValidationError` for what Marathon would reject and
+    Raises :class:`~orchsdk.ValidationError` for what Marathon would reject (or a
+    ``native["marathon"]`` patch that contradicts the spec) and
     :class:`~orchsdk.UnsupportedFeature` for what it cannot carry.
     """
+    app = render_fields(spec, containerizer=containerizer)
+    app = _needed_bookkeeping(app, spec, containerizer)
+    return with_services(app, [s for s in services if selects(s, spec.labels)])
+
+
+def render_fields(spec: Deployment, *, containerizer: str = "docker") -> Json:
+    """The app of a deployment before its services, with every bookkeeping label and the
+    ``native["marathon"]`` patch applied: what :func:`render_app` starts from, and what a
+    read compares a stored app with (:mod:`orchsdk_marathon.fields`)."""
     namespace = spec.namespace or "default"
     errors = marathon_errors(spec)
     if errors:
@@ -317,11 +369,98 @@ def render_app(
         "constraints": [_constraint(constraint) for constraint in spec.placement],
     }
     if spec.command:
-        app["cmd"] = shell_command([*spec.command, *spec.args])
+        app["cmd"] = command_line([*spec.command, *spec.args])
     elif spec.args:
         app["args"] = list(spec.args)
-    app = with_services(app, [s for s in services if selects(s, spec.labels)])
     return apply_native(app, spec, BACKEND)
+
+
+_OVERRIDABLE = {
+    "command": "cmd",
+    "args": "args, cmd",
+    "ports": "container.portMappings",
+    "env": "env, secrets",
+    "resources": "cpus, mem, gpus",
+    "health": "healthChecks",
+    "rollout": "upgradeStrategy",
+    "placement": "constraints",
+    "files": "container.volumes, secrets",
+}
+"""Spec fields a ``native["marathon"]`` patch must not contradict, and their app fields.
+(``replicas`` and ``image`` are not checked: a patch may pin ``instances``.)"""
+
+
+def _needed_bookkeeping(app: Json, spec: Deployment, containerizer: str) -> Json:
+    """``app`` without the bookkeeping labels its fields already say, after checking that
+    its ``native["marathon"]`` patch does not contradict the spec.
+
+    Each label is dropped only when the reader gives the same spec without it, so
+    ``parse_app(render_app(spec)) == spec`` still holds (the property tests check it).
+    """
+    from orchsdk_marathon import parse  # parse imports this module
+
+    labels = app.get("labels")
+    if not isinstance(labels, dict):
+        return app
+    redundant = [key for key in (L.COMMAND, L.RESOURCES, L.ROLLOUT) if key in labels]
+    redundant = [key for key in redundant if parse.hint_is_redundant(app, key)]
+    health = spec.health
+    if L.HEALTH_PORT in labels and health is not None:
+        target = spec.ports[_port_index(health, spec.ports)] if spec.ports else None
+        if target is not None and health.port == (target.name or target.port):
+            redundant.append(L.HEALTH_PORT)
+    patch = spec.native.get(BACKEND)
+    if isinstance(patch, Mapping) and patch:
+        alone = set(spec.native) == {BACKEND}
+        trial = _without_labels(app, [L.NATIVE]) if alone else app
+        try:  # read as get() reads it: with the app's own containerizer
+            read = parse.parse_app(trial, spec.namespace or "default")
+        except OrchestratorError:
+            read = None
+        if read is not None:
+            _check_patch(spec, read, containerizer)
+            if alone and read.native == spec.native:
+                redundant.append(L.NATIVE)
+    return _without_labels(app, redundant) if redundant else app
+
+
+def _without_labels(app: Json, keys: Iterable[str]) -> Json:
+    drop = set(keys)
+    labels = {key: value for key, value in app["labels"].items() if key not in drop}
+    return {**app, "labels": labels}
+
+
+def _check_patch(spec: Deployment, read: Deployment, containerizer: str) -> None:
+    """Refuses a ``native["marathon"]`` patch that makes the app read back as another spec
+    in a field the spec sets (:data:`_OVERRIDABLE`): other than the app without the patch."""
+    from orchsdk_marathon import parse  # parse imports this module
+
+    unset = Deployment(spec.name, image=spec.image)
+    suspects = [
+        field
+        for field in _OVERRIDABLE
+        if getattr(spec, field) != getattr(unset, field)
+        and getattr(read, field) != getattr(spec, field)
+    ]
+    if not suspects:
+        return
+    others = {key: value for key, value in spec.native.items() if key != BACKEND}
+    plain = render_fields(attrs.evolve(spec, native=others), containerizer=containerizer)
+    try:  # a field the spec's own rendering reads back otherwise (invalid...) is no override
+        unpatched = parse.parse_app(plain, spec.namespace or "default")
+    except OrchestratorError:
+        return
+    errors = [
+        FieldError(
+            f"native.{BACKEND}",
+            f"overrides {field} (it sets {_OVERRIDABLE[field]} so that the app would read back "
+            f"with other {field}): change the patch with {field}, or leave it out of the patch",
+        )
+        for field in suspects
+        if getattr(read, field) != getattr(unpatched, field)
+    ]
+    if errors:
+        raise ValidationError(f"Deployment {spec.name!r}", errors)
 
 
 def render_secret(secret: Secret) -> list[Json]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import pytest
 import requests
 from orchsdk_marathon.testing import MarathonEmulator
@@ -52,26 +53,19 @@ def round_trip(marathon: Orchestrator, emulator: MarathonEmulator, app_id: str) 
     return stored
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orchsdk_marathon/parse.py _ports() reads containerPort 0 (Marathon's default "
-    "port mapping, added to a bridge app that gives none) as Port(0), which validation "
-    "rejects: the spec get() returns cannot be applied anywhere",
-)
 def test_an_app_without_port_mappings_reads_as_a_valid_spec(
     marathon: Orchestrator, marathon_emulator: MarathonEmulator
 ) -> None:
+    """Fixed: a mapping with containerPort 0 is Marathon's default one, kept in native."""
     container = {"type": "DOCKER", "docker": {"image": "busybox:1.36"}}  # no portMappings
-    post_app(marathon_emulator, container=container)
-    orchsdk.validate(marathon.get(Deployment, "app"))
+    app_id = post_app(marathon_emulator, container=container)
+    default = marathon_emulator.app(app_id)["container"]["portMappings"]  # type: ignore[index]
+    spec = marathon.get(Deployment, "app")
+    orchsdk.validate(spec)
+    assert spec.ports == ()
+    assert round_trip(marathon, marathon_emulator, app_id)["container"]["portMappings"] == default
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orchsdk_marathon/parse.py reads ports from container.portMappings only: a "
-    "host-network app's portDefinitions are neither said nor kept in native['marathon'], "
-    "so applying the spec back moves the app to container/bridge without its ports",
-)
 def test_a_host_network_app_keeps_its_network_and_ports(
     marathon: Orchestrator, marathon_emulator: MarathonEmulator
 ) -> None:
@@ -85,43 +79,77 @@ def test_a_host_network_app_keeps_its_network_and_ports(
     stored = round_trip(marathon, marathon_emulator, app_id)
     assert stored["networks"] == [{"mode": "host"}]
     assert [port.get("name") for port in stored.get("portDefinitions") or []] == ["http"]
+    spec = marathon.get(Deployment, "app")  # and when the spec changes, the app is written:
+    marathon.apply(attrs.evolve(spec, image="python:3.13-slim"), wait=True, timeout=30)
+    updated = marathon_emulator.app(app_id)
+    assert updated is not None
+    assert updated["networks"] == [{"mode": "host"}]
+    assert updated["portDefinitions"] == stored["portDefinitions"]
+    assert "portMappings" not in updated["container"]
 
 
 def test_constraints_the_spec_cannot_say_survive_a_round_trip(
     marathon: Orchestrator, marathon_emulator: MarathonEmulator
 ) -> None:
-    """The mechanism that works (the control for the xfails below): kept in native."""
+    """Constraints the spec cannot say are kept in native["marathon"]."""
     constraints = [["hostname", "UNIQUE"], ["rack_id", "GROUP_BY", "2"]]
     app_id = post_app(marathon_emulator, constraints=constraints)
     assert round_trip(marathon, marathon_emulator, app_id)["constraints"] == constraints
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orchsdk_marathon/parse.py keeps only constraints, health checks, env secrets "
-    "and volumes in native['marathon']; every other field the spec cannot say is dropped "
-    "without a word, and a get() -> apply() round trip erases it from the app",
-)
-@pytest.mark.parametrize(
-    ("fields", "path"),
-    [
-        pytest.param({"fetch": [{"uri": "https://example.com/conf.tgz"}]}, ("fetch",), id="fetch"),
-        pytest.param({"user": "nobody"}, ("user",), id="user"),
-        pytest.param(
-            {
-                "container": {
-                    "type": "DOCKER",
-                    "docker": {"image": "busybox:1.36"},
-                    "portMappings": [
-                        {"containerPort": 80, "name": "http", "labels": {"VIP_0": "/shop/app:80"}}
-                    ],
-                }
-            },
-            ("container", "portMappings", 0, "labels"),
-            id="port-mapping-vip-label",
-        ),
-    ],
-)
+KEPT_FIELDS = [
+    pytest.param({"fetch": [{"uri": "https://example.com/conf.tgz"}]}, ("fetch",), id="fetch"),
+    pytest.param({"user": "nobody"}, ("user",), id="user"),
+    pytest.param(
+        {
+            "container": {
+                "type": "DOCKER",
+                "docker": {"image": "busybox:1.36"},
+                "portMappings": [
+                    {"containerPort": 80, "name": "http", "labels": {"VIP_0": "/shop/app:80"}}
+                ],
+            }
+        },
+        ("container", "portMappings", 0, "labels"),
+        id="port-mapping-vip-label",
+    ),
+    pytest.param({"backoffSeconds": 30}, ("backoffSeconds",), id="backoff"),
+    pytest.param(
+        {
+            "container": {
+                "type": "DOCKER",
+                "docker": {
+                    "image": "busybox:1.36",
+                    "parameters": [{"key": "log-driver", "value": "journald"}],
+                },
+                "portMappings": [],
+            }
+        },
+        ("container", "docker", "parameters"),
+        id="docker-parameters",
+    ),
+    pytest.param(
+        {
+            "healthChecks": [
+                {"protocol": "COMMAND", "command": {"value": "pgrep sleep"}, "delaySeconds": 15}
+            ]
+        },
+        ("healthChecks", 0, "delaySeconds"),
+        id="health-check-delay",
+    ),
+]
+
+
+def dig(document: Any, path: tuple[str | int, ...]) -> Any:
+    try:
+        for key in path:
+            document = document[key]
+    except (KeyError, IndexError):
+        return None
+    return document
+
+
+@pytest.mark.parametrize(("fields", "path"), KEPT_FIELDS)
 def test_fields_the_spec_cannot_say_survive_a_round_trip(
     marathon: Orchestrator,
     marathon_emulator: MarathonEmulator,
@@ -129,31 +157,41 @@ def test_fields_the_spec_cannot_say_survive_a_round_trip(
     path: tuple[str | int, ...],
 ) -> None:
     app_id = post_app(marathon_emulator, **fields)
-
-    def dig(document: Any) -> Any:
-        try:
-            for key in path:
-                document = document[key]
-        except (KeyError, IndexError):
-            return None
-        return document
-
-    expected = dig(marathon_emulator.app(app_id))
+    expected = dig(marathon_emulator.app(app_id), path)
     assert expected  # what the user wrote is there before the round trip
-    assert dig(round_trip(marathon, marathon_emulator, app_id)) == expected
+    assert dig(round_trip(marathon, marathon_emulator, app_id), path) == expected
+
+
+@pytest.mark.parametrize(("fields", "path"), KEPT_FIELDS)
+def test_fields_the_spec_cannot_say_survive_an_update_of_the_spec(
+    marathon: Orchestrator,
+    marathon_emulator: MarathonEmulator,
+    fields: dict[str, Any],
+    path: tuple[str | int, ...],
+) -> None:
+    """The round trip above writes nothing (the app is unchanged); an update writes the app."""
+    app_id = post_app(marathon_emulator, **fields)
+    expected = dig(marathon_emulator.app(app_id), path)
+    spec = marathon.get(Deployment, "app")
+    marathon.apply(attrs.evolve(spec, image="busybox:1.37"), wait=True, timeout=30)
+    stored = marathon_emulator.app(app_id)
+    assert stored is not None
+    assert stored["container"]["docker"]["image"] == "busybox:1.37"
+    assert dig(stored, path) == expected
 
 
 @pytest.mark.xfail(
     strict=True,
     reason="orchsdk/orchestrator.py Orchestrator.diff() compares render(parse(live)) with "
-    "render(spec), never the live document: for an app the parser cannot read back exactly "
-    "(here a hand-written cmd, which apply rewrites to exec /bin/sh -c '...', a new app "
-    "version and a restart of every task) diff says 'unchanged' and apply says 'updated'",
+    "render(spec), never the live document: for an app that apply rewrites although the "
+    "spec read from it is unchanged (here a stale orchsdk.* bookkeeping label someone left "
+    "on it, which apply removes: a new app version and a restart of every task) diff says "
+    "'unchanged' and apply says 'updated'",
 )
 def test_diff_and_apply_agree_on_a_hand_written_app(
     marathon: Orchestrator, marathon_emulator: MarathonEmulator
 ) -> None:
-    post_app(marathon_emulator)
+    post_app(marathon_emulator, labels={"orchsdk.command": "2"})
     spec = marathon.get(Deployment, "app")
     predicted = marathon.diff(spec)[0].action
     assert marathon.apply(spec)[0].action is predicted

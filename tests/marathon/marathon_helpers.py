@@ -153,3 +153,100 @@ def as_stored(app: dict[str, Any], version: str = "2024-01-02T03:04:05.678Z") ->
     ]
     stored.update(cmd=stored.get("cmd"), args=stored.get("args") or None)
     return stored
+
+
+class Refused(Exception):
+    """Marathon (as the emulator models it) would refuse the app: its errors."""
+
+
+def marathon_stores(
+    body: dict[str, Any],
+    previous: dict[str, Any] | None = None,
+    version: str = "2024-01-02T03:04:05.678Z",
+) -> dict[str, Any]:
+    """What Marathon stores (and ``GET`` shows) for an app written as ``body``, as the
+    emulator models it: its readers (known fields only), its defaults, the deprecated
+    fields translated, its checks (:class:`Refused` when it would refuse the body), and
+    service ports assigned, the ``previous`` app's kept. ``previous`` makes it a
+    ``PUT ?partialUpdate=false`` over that app, with the update rules too."""
+    from orchsdk_marathon.testing import model, validation
+
+    errors = validation.type_errors(body, id_required=True)
+    if errors:
+        raise Refused(errors)
+    app = model.clean(body)
+    app.pop("version", None)
+    app.pop("versionInfo", None)
+    errors = validation.old_api_errors(app)
+    if previous is not None:
+        errors += validation.update_errors(app)
+    try:
+        full = model.migrate(model.apply_defaults(app), "dcos")
+    except model.NormalizationError as error:
+        raise Refused([("/", str(error))]) from error
+    errors += validation.app_errors(full, secrets_feature=True)
+    if errors:
+        raise Refused(errors)
+    used: set[int] = set()
+    if previous is not None:
+        for mapping in (previous.get("container") or {}).get("portMappings") or []:
+            used.add(mapping.get("servicePort") or 0)
+        for definition in previous.get("portDefinitions") or []:
+            used.add(definition.get("port") or 0)
+    free = (port for port in range(10000, 20001) if port not in used)
+
+    def allocate(wanted: int = 0) -> int:
+        if wanted:
+            used.add(wanted)
+            return wanted
+        port = next(free)
+        used.add(port)
+        return port
+
+    model.assign_service_ports(full, previous, allocate)
+    full["version"] = version
+    full["versionInfo"] = {"lastScalingAt": version, "lastConfigChangeAt": version}
+    return full
+
+
+def config_differences(one: dict[str, Any], other: dict[str, Any]) -> list[str]:
+    """Where two stored apps' configurations differ (see :func:`same_config`), as text."""
+    found: list[str] = []
+
+    def walk(a: Any, b: Any, path: str) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in [*a, *(k for k in b if k not in a)]:
+                walk(a.get(key), b.get(key), f"{path}.{key}")
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for index, (x, y) in enumerate(zip(a, b, strict=True)):
+                walk(x, y, f"{path}[{index}]")
+        elif a != b:
+            found.append(f"{path}: {a!r} != {b!r}")
+
+    walk(_config(one), _config(other), "")
+    return found
+
+
+def same_config(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether two stored apps have the same configuration: Marathon's plan to go from one
+    to the other is empty (its ``constraints`` are a set, an empty list or map is a missing
+    one, as Marathon shows them; the versions do not count)."""
+    return _config(one) == _config(other)
+
+
+def _shown(value: Any) -> Any:
+    """An empty list or map shows as none at all."""
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
+
+
+def _config(app: dict[str, Any]) -> dict[str, Any]:
+    from orchsdk_marathon.fields import constraint_set
+    from orchsdk_marathon.testing import model
+
+    result = model.config_of(app)
+    result["constraints"] = constraint_set(result.get("constraints") or [])
+    return dict(_shown(result))

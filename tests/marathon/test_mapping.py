@@ -111,16 +111,36 @@ def test_args_alone_are_args_and_a_command_is_one_quoted_cmd(
 ) -> None:
     app = round_trips(web(command=command, args=args))
     assert {key: app[key] for key in ("cmd", "args") if key in app} == fields
-    if command:
+    if command and args:  # which words of cmd are the command: only args need saying
         assert app["labels"][L.COMMAND] == str(len(command))
+    else:
+        assert L.COMMAND not in app["labels"]
 
 
-def test_a_foreign_cmd_is_read_as_a_shell_command_that_runs_it_unchanged() -> None:
+def test_a_foreign_cmd_is_read_as_a_shell_command_and_written_back_as_it_was() -> None:
     app = render_app(web())
     app["cmd"] = "env && sleep 60"
     spec = parse_app(app)
     assert (spec.command, spec.args) == (("/bin/sh", "-c", "env && sleep 60"), ())
-    assert render_app(spec)["cmd"] == "exec /bin/sh -c 'env && sleep 60'"
+    rendered = render_app(spec)
+    assert rendered["cmd"] == "env && sleep 60"  # Marathon runs it with /bin/sh -c
+    assert L.COMMAND not in rendered["labels"]
+    assert parse_app(rendered) == spec
+
+
+@pytest.mark.parametrize(
+    ("command", "cmd"),
+    [
+        (("/bin/sh", "-c", "x"), "exec /bin/sh -c x"),  # Marathon refuses a 1-character cmd
+        (("/bin/sh", "-c", "exec nginx"), "exec /bin/sh -c 'exec nginx'"),  # reads as ["nginx"]
+        (("/bin/sh", "-c", "a && b", "zero"), "exec /bin/sh -c 'a && b' zero"),
+    ],
+)
+def test_a_shell_command_that_would_read_back_otherwise_is_quoted(
+    command: tuple[str, ...], cmd: str
+) -> None:
+    app = round_trips(web(command=command))
+    assert app["cmd"] == cmd
 
 
 # -- resources -----------------------------------------------------------------------
@@ -207,7 +227,9 @@ def test_an_http_check_is_mesos_http_on_the_named_port() -> None:
             "delaySeconds": 0,
         }
     ]
-    assert app["labels"][L.HEALTH_PORT] == "name"
+    assert L.HEALTH_PORT not in app["labels"]  # a named port reads back by name anyway
+    by_number = round_trips(attrs.evolve(spec, health=attrs.evolve(health, port=9090)))
+    assert by_number["labels"][L.HEALTH_PORT] == "number"
 
 
 @pytest.mark.parametrize("port", [8080, "http"])
