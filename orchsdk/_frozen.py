@@ -66,6 +66,27 @@ def freeze_sequence(value: Iterable[Any] | None) -> tuple[Any, ...]:
     return value  # type: ignore[return-value]  # not a list: validation reports it
 
 
+MAX_DEPTH = 100
+"""How deep ``native`` patches may nest (a Kubernetes object nests about 15 levels)."""
+
+
+class TooDeep:
+    """Stands for the part of a value nested deeper than :data:`MAX_DEPTH`.
+
+    Freezing, comparing, hashing and printing a spec recurse through it; a hostile patch
+    nested thousands of levels deep would end them all in ``RecursionError``. What is
+    below the limit is replaced by :data:`TOO_DEEP`, which validation reports.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<nested too deeply>"
+
+
+TOO_DEEP = TooDeep()
+
+
 def freeze_native(value: Mapping[str, Any] | None) -> FrozenDict[str, Any]:
     """Converter for ``native``: deep-freezes the per-backend patches so specs stay hashable."""
     if value is None:
@@ -74,12 +95,14 @@ def freeze_native(value: Mapping[str, Any] | None) -> FrozenDict[str, Any]:
     return frozen  # anything but a mapping is kept as given, for validation to report
 
 
-def deep_freeze(value: Any) -> Any:
-    """Turns nested dicts and lists into ``FrozenDict`` and tuples."""
+def deep_freeze(value: Any, depth: int = 0) -> Any:
+    """Turns nested dicts and lists into ``FrozenDict`` and tuples (down to :data:`MAX_DEPTH`)."""
+    if isinstance(value, (Mapping, list, tuple)) and depth >= MAX_DEPTH:
+        return TOO_DEEP
     if isinstance(value, Mapping):
-        return FrozenDict({key: deep_freeze(item) for key, item in value.items()})
+        return FrozenDict({key: deep_freeze(item, depth + 1) for key, item in value.items()})
     if isinstance(value, (list, tuple)):
-        return tuple(deep_freeze(item) for item in value)
+        return tuple(deep_freeze(item, depth + 1) for item in value)
     return value
 
 

@@ -42,8 +42,11 @@ class Capabilities:
     service_hostnames: bool = True
     """A ``hostname`` on an external service."""
     health_http: bool = True
+    """HTTP health checks (``HealthCheck(http_path=...)``)."""
     health_tcp: bool = True
+    """TCP health checks (``HealthCheck(tcp=True)``)."""
     health_command: bool = True
+    """Command health checks (``HealthCheck(command=[...])``)."""
     file_mounts: bool = True
     """``Deployment.files``: secret and config values as files."""
     placement: bool = True
@@ -57,6 +60,7 @@ class Capabilities:
     status_stream: bool = False
     """The backend pushes status changes, so waits need not poll."""
     reasons: FrozenDict[str, str] = attrs.field(factory=FrozenDict, converter=freeze_mapping)
+    """Why each capability that is off is off, by name: the backend's words for users."""
 
     def supports(self, capability: str) -> bool:
         """Whether the named capability is on; unknown names raise :class:`AttributeError`."""

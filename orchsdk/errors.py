@@ -7,11 +7,18 @@
     ├── UnsupportedFeature     the backend cannot do what a spec asks; raised before any request
     ├── NotFound               the named resource does not exist
     ├── Conflict               it exists already, or it changed under us, or it is locked
-    ├── BackendUnavailable     the orchestrator could not be reached or kept failing (5xx, 429)
+    ├── BackendUnavailable     the orchestrator could not be reached or kept failing (5xx, 429);
+    │                          ``acted`` says whether the failed request may have changed anything
     ├── RolloutFailed          the orchestrator gave up on a rollout
     └── WaitTimeout            a wait ran out of time; carries the last status seen
 
 The backend's own exception, when there is one, is kept as ``__cause__``.
+
+An error raised by :meth:`Orchestrator.apply <orchsdk.Orchestrator.apply>` keeps its
+type and also says how far the apply got: ``applied`` (the
+:class:`~orchsdk.ApplyResult` of each resource applied before it failed) and
+``not_applied`` (the resources that were not, the one that failed first). Every other
+error has both empty.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 if TYPE_CHECKING:
-    from orchsdk.models import DeploymentStatus
+    from orchsdk.models import ApplyResult, DeploymentStatus
+    from orchsdk.resources import Resource
 
 __all__ = [
     "BackendUnavailable",
@@ -38,7 +46,23 @@ __all__ = [
 
 
 class OrchestratorError(Exception):
-    """Base of every error orchsdk raises on purpose."""
+    """Base of every error orchsdk raises on purpose.
+
+    ``applied`` and ``not_applied`` are set on an error that a multi-resource
+    :meth:`~orchsdk.Orchestrator.apply` raises: the results of the resources applied
+    before the failure, in the order they were applied, and the resources not applied,
+    in dependency order, beginning with the one that failed. When that one failed with
+    :class:`BackendUnavailable` whose ``acted`` is not ``False`` it may have been applied
+    in part; running the same ``apply`` again completes the lot. Elsewhere both are empty.
+    """
+
+    applied: list[ApplyResult]
+    not_applied: list[Resource]
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.applied = []
+        self.not_applied = []
 
 
 @attrs.frozen
@@ -107,10 +131,20 @@ class BackendUnavailable(OrchestratorError):
 
     ``retry_after`` is the delay the server asked for (HTTP 429/503
     ``Retry-After``), in seconds, when it gave one.
+
+    ``acted`` is ``False`` when the backend knows the failed call changed nothing: the
+    connection was never made, the server refused the request before acting (429, 503),
+    or the failure came before the call's first write. It is ``None`` when that is
+    unknown (a connection dropped or timed out after the request was sent, a 500): the
+    write may have happened, or may still happen. Operations that are not safe to repeat
+    (rollback) are retried only on ``acted is False``.
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, acted: bool | None = None
+    ) -> None:
         self.retry_after = retry_after
+        self.acted = acted
         super().__init__(message)
 
 

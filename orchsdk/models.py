@@ -83,8 +83,11 @@ class Action(str, enum.Enum):
     """What an apply did to one resource."""
 
     CREATED = "created"
+    """The resource did not exist; now it does."""
     UPDATED = "updated"
+    """The resource existed and was changed to match the spec."""
     UNCHANGED = "unchanged"
+    """The resource already matched the spec: nothing was written."""
 
 
 @attrs.frozen

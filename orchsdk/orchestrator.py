@@ -15,7 +15,13 @@ import attrs
 from orchsdk.backend import Backend
 from orchsdk.capabilities import Capabilities, Unsupported, find_unsupported
 from orchsdk.diffing import ResourceDiff, changes_between, mask_secret_values
-from orchsdk.errors import FieldError, NotFound, UnsupportedFeature, ValidationError
+from orchsdk.errors import (
+    FieldError,
+    NotFound,
+    OrchestratorError,
+    UnsupportedFeature,
+    ValidationError,
+)
 from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Instance
 from orchsdk.resources import KINDS, Deployment, Resource, kind_named
 from orchsdk.retry import RetryPolicy
@@ -75,8 +81,12 @@ class Orchestrator:
 
     @property
     def capabilities(self) -> Capabilities:
-        """What the backend supports here; the same object the contract suite reads."""
-        return self.backend.capabilities
+        """What the backend supports here; the same object the contract suite reads.
+
+        A backend may ask the server (Marathon reads ``/v2/info`` once): that read is
+        retried like any other.
+        """
+        return self._call(lambda: self.backend.capabilities, "read capabilities")
 
     # -- resources ---------------------------------------------------------------
 
@@ -93,26 +103,55 @@ class Orchestrator:
         Everything is validated and checked against the backend's capabilities before
         the first request. With ``wait=True`` it returns once every deployment applied
         has rolled out (within ``timeout`` seconds in all).
+
+        If it fails part way, the :class:`~orchsdk.OrchestratorError` raised (of whatever
+        type the failure was) says how far it got: ``error.applied`` holds the results of
+        the resources applied, ``error.not_applied`` the resources that were not, the one
+        that failed first. Running the same apply again completes it.
         """
         deadline = time.monotonic() + timeout
-        prepared = self._prepare(resources)
-        results = []
-        for resource in sorted(prepared, key=lambda item: KINDS.index(type(item))):
-            action = self._call(partial(self.backend.apply, resource), f"apply {_ref(resource)}")
-            result = ApplyResult(resource.kind, resource.name, _ns(resource), action)
-            log.info("%s: %s", _ref(resource), action.value)
-            results.append(result)
-        if wait:
-            for resource in prepared:
-                if isinstance(resource, Deployment):
-                    self._wait(resource.name, _ns(resource), timeout, progress, deadline)
+        results: builtins.list[ApplyResult] = []
+        pending: builtins.list[Resource] = builtins.list(resources)
+        try:
+            prepared = self._prepare(resources)
+            pending = sorted(prepared, key=lambda item: KINDS.index(type(item)))
+            while pending:
+                resource = pending[0]
+                action = self._call(
+                    partial(self.backend.apply, resource), f"apply {_ref(resource)}"
+                )
+                result = ApplyResult(resource.kind, resource.name, _ns(resource), action)
+                log.info("%s: %s", _ref(resource), action.value)
+                results.append(result)
+                pending.pop(0)
+            if wait:
+                for resource in prepared:
+                    if isinstance(resource, Deployment):
+                        self._wait(resource.name, _ns(resource), timeout, progress, deadline)
+        except OrchestratorError as error:
+            error.applied = builtins.list(results)
+            error.not_applied = builtins.list(pending)
+            if results and pending:
+                log.warning(
+                    "apply stopped at %s: %d resource(s) applied, %d not",
+                    _ref(pending[0]),
+                    len(results),
+                    len(pending),
+                )
+            raise
         return results
 
     def render(self, *resources: Resource) -> builtins.list[dict[str, Any]]:
-        """The native documents the resources become on this backend; sends nothing."""
+        """The native documents the resources become on this backend; applies nothing.
+
+        (A backend may read from the server to render: Kubernetes asks which deployments
+        an autoscaler owns. Such reads are retried like any other.)
+        """
         documents: list[dict[str, Any]] = []
         for resource in self._prepare(resources):
-            documents.extend(self.backend.render(resource))
+            documents.extend(
+                self._call(partial(self.backend.render, resource), f"render {_ref(resource)}")
+            )
         return documents
 
     def diff(self, *resources: Resource) -> builtins.list[ResourceDiff]:
@@ -132,8 +171,12 @@ class Orchestrator:
             except NotFound:
                 current = None
             current, desired = mask_secret_values(current, resource)
-            before = self.backend.render(current) if current is not None else []
-            after = self.backend.render(desired)
+            before = (
+                self._call(partial(self.backend.render, current), f"render {_ref(resource)}")
+                if current is not None
+                else []
+            )
+            after = self._call(partial(self.backend.render, desired), f"render {_ref(resource)}")
             if len(before) == len(after) == 1:
                 changes = tuple(changes_between(before[0], after[0]))
             else:
@@ -296,8 +339,12 @@ class Orchestrator:
     ) -> DeploymentStatus:
         """Rolls a deployment back to the previous revision, or to ``to_revision``.
 
-        Rolling back to "the previous" revision is not retried on a transient failure:
-        if the first try did act, a second would undo it.
+        A rollback is not safe to repeat blindly: had a first try acted, a second would
+        go back one more revision (or find the revision renumbered). So it is retried
+        only on failures that changed nothing (``BackendUnavailable.acted is False``, a
+        ``Conflict`` with ``reason="changed"``); backends resolve a lost answer by
+        reading back. Otherwise the :class:`~orchsdk.BackendUnavailable` is raised: read
+        :meth:`status` (or :meth:`get`) before trying again.
         """
         namespace = self._namespace(namespace)
         if not self.capabilities.rollback:
@@ -318,10 +365,7 @@ class Orchestrator:
         def roll_back() -> None:
             self.backend.rollback(name, namespace, to_revision)
 
-        if to_revision is None:
-            roll_back()
-        else:
-            self._call(roll_back, f"rollback of {name}")
+        self._call(roll_back, f"rollback of {name}", idempotent=False)
         log.info("deployment/%s: rolled back to %s", name, to_revision or "the previous revision")
         if wait:
             return self.wait(name, namespace, timeout=timeout, progress=progress)
@@ -347,8 +391,8 @@ class Orchestrator:
         validate_namespace(namespace)
         return namespace
 
-    def _call(self, operation: Callable[[], T], description: str) -> T:
-        return self.retry.call(operation, description=description)
+    def _call(self, operation: Callable[[], T], description: str, *, idempotent: bool = True) -> T:
+        return self.retry.call(operation, description=description, idempotent=idempotent)
 
     def _prepare(self, resources: Iterable[Resource]) -> builtins.list[Resource]:
         """Validated resources with namespaces filled in, less what lenient mode leaves out."""

@@ -1,8 +1,13 @@
 """Bounded retries of transient failures (connection errors, 5xx, 429), with tenacity.
 
-Only :class:`~orchsdk.BackendUnavailable` is retried, and only for operations that are
-safe to repeat. A server's ``Retry-After`` is honoured; the total time never exceeds
-the policy's deadline.
+Retried: :class:`~orchsdk.BackendUnavailable`, and :class:`~orchsdk.Conflict` with
+``reason="changed"`` (an optimistic-concurrency check failed, so nothing was written;
+each try reads afresh). An operation that is not safe to repeat (``idempotent=False``)
+is retried only when the failure says it changed nothing (``BackendUnavailable.acted is
+False``, or the conflict). A server's ``Retry-After`` is honoured. No try starts once
+``deadline`` seconds have passed since the first (nor one whose wait would end later),
+so a call takes at most ``deadline`` plus the duration of one try, which the backend's
+request timeouts bound.
 """
 
 from __future__ import annotations
@@ -14,12 +19,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
-from orchsdk.errors import BackendUnavailable
+from orchsdk.errors import BackendUnavailable, Conflict
 
 if TYPE_CHECKING:
     import tenacity
 
-__all__ = ["NO_RETRY", "RetryPolicy"]
+__all__ = ["NO_RETRY", "RetryPolicy", "retryable"]
 
 T = TypeVar("T")
 log = logging.getLogger("orchsdk.retry")
@@ -50,13 +55,20 @@ class RetryPolicy:
         backoff += backoff * self.jitter * random.random()
         return max(backoff, retry_after or 0.0)
 
-    def call(self, operation: Callable[[], T], *, description: str = "operation") -> T:
-        """Runs ``operation``, retrying :class:`~orchsdk.BackendUnavailable` within the policy."""
+    def call(
+        self,
+        operation: Callable[[], T],
+        *,
+        description: str = "operation",
+        idempotent: bool = True,
+    ) -> T:
+        """Runs ``operation``, retrying transient failures (see :func:`retryable`) within
+        the policy. ``idempotent=False``: only failures that changed nothing are retried."""
         if self.attempts == 1:
             return operation()
-        return self._retrying(description)(operation)
+        return self._retrying(description, idempotent)(operation)
 
-    def _retrying(self, description: str) -> tenacity.Retrying:
+    def _retrying(self, description: str, idempotent: bool) -> tenacity.Retrying:
         import tenacity
 
         def wait(state: tenacity.RetryCallState) -> float:
@@ -76,13 +88,26 @@ class RetryPolicy:
             )
 
         return tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(BackendUnavailable),
+            retry=tenacity.retry_if_exception(lambda error: retryable(error, idempotent)),
             stop=tenacity.stop_after_attempt(self.attempts)
             | tenacity.stop_before_delay(self.deadline),
             wait=wait,
             before_sleep=log_retry,
             reraise=True,
         )
+
+
+def retryable(error: BaseException, idempotent: bool = True) -> bool:
+    """Whether a failure is worth another try of the operation that raised it.
+
+    A :class:`~orchsdk.BackendUnavailable` is, when the operation is safe to repeat or
+    the error says the failed call changed nothing; a :class:`~orchsdk.Conflict` whose
+    ``reason`` is ``"changed"`` always is (the write was refused, and the next try reads
+    the new state). Nothing else is.
+    """
+    if isinstance(error, BackendUnavailable):
+        return idempotent or error.acted is False
+    return isinstance(error, Conflict) and error.reason == "changed"
 
 
 NO_RETRY = RetryPolicy(attempts=1)

@@ -6,10 +6,12 @@ qualified names), so a spec that passes here is portable to every backend.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from orchsdk._frozen import MAX_DEPTH, TooDeep
 from orchsdk.errors import FieldError, ValidationError
 from orchsdk.quantity import parse_quantity
 from orchsdk.resources import (
@@ -53,6 +55,8 @@ def _show(value: Any) -> str:
         text = repr(value)
     except ValueError:  # an int past sys.get_int_max_str_digits() (or holding one)
         text = f"<{type(value).__name__} too long to show>"
+    except RecursionError:  # a hostile value nested thousands of levels deep
+        text = f"<{type(value).__name__} nested too deeply to show>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -195,7 +199,30 @@ def _check_common(c: _Checker, resource: Resource) -> None:
     if c.mapping("native", resource.native):
         for backend, patch in resource.native.items():
             c.of_type("native", backend, str, "a backend name")
-            c.mapping(f"native.{_key(backend)}", patch)
+            if c.mapping(f"native.{_key(backend)}", patch):
+                _check_json(c, f"native.{_key(backend)}", patch)
+
+
+def _check_json(c: _Checker, path: str, value: Any) -> None:
+    """A native patch is sent as JSON: only JSON values, finite numbers, string keys, and
+    no deeper than the limit. Walked with a stack, not recursion: the input may be hostile."""
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, TooDeep):
+            c.fail(where, f"is nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(item, Mapping):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    c.fail(where, f"keys must be strings, got {_show(key)}")
+                    continue
+                stack.append((f"{where}.{key}", child))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((f"{where}[{index}]", child) for index, child in enumerate(item))
+        elif isinstance(item, float) and not math.isfinite(item):
+            c.fail(where, f"must be a finite number, got {_show(item)}")
+        elif item is not None and not isinstance(item, (str, int, float, bool)):
+            c.fail(where, f"must be a JSON value, got {type(item).__name__} {_show(item)}")
 
 
 def _check_port(c: _Checker, path: str, port: Any, *, service: bool) -> None:

@@ -12,6 +12,7 @@ from orchsdk.models import DeploymentStatus, Phase
 __all__ = ["Progress", "wait_for_rollout"]
 
 Progress = Callable[[DeploymentStatus], None]
+"""A callback that a wait calls with each new :class:`~orchsdk.DeploymentStatus` it sees."""
 """Called with each new status while a wait goes on."""
 
 _FIRST_POLL = 0.02

@@ -9,12 +9,13 @@ first use.
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from orchsdk import (
@@ -36,17 +37,24 @@ from orchsdk import (
 )
 from orchsdk.backend import url_options
 from orchsdk_kubernetes.connection import ConnectionSettings, connect_client
-from orchsdk_kubernetes.errors import map_api_exception
+from orchsdk_kubernetes.errors import UnexpectedResponse, map_api_exception
 from orchsdk_kubernetes.names import REVISION_ANNOTATION
 from orchsdk_kubernetes.parse import parse
 from orchsdk_kubernetes.render import render
-from orchsdk_kubernetes.rollback import rollback_patch
+from orchsdk_kubernetes.rollback import (
+    RollbackTarget,
+    rollback_manifest,
+    rollback_target,
+    rolled_back,
+)
 from orchsdk_kubernetes.rollout import rollout_status
 from orchsdk_kubernetes.watching import watch_object
 
 __all__ = ["KubernetesBackend"]
 
 R = TypeVar("R", bound=Resource)
+T = TypeVar("T")
+P = ParamSpec("P")
 log = logging.getLogger("orchsdk.kubernetes")
 
 FIELD_MANAGER = "orchsdk"
@@ -61,6 +69,32 @@ _API_OF = {
     ConfigMap: ("CoreV1Api", "config_map"),
     Autoscaler: ("AutoscalingV2Api", "horizontal_pod_autoscaler"),
 }
+
+
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+"""What reading a field of a document that is not what the API sends raises."""
+
+
+def _reads_answers(method: Callable[P, T]) -> Callable[P, T]:
+    """Turns a malformed server answer met while ``method`` reads it into
+    :class:`~orchsdk_kubernetes.errors.UnexpectedResponse`: never a ``KeyError`` from inside."""
+
+    @functools.wraps(method)
+    def reading(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except _MALFORMED as error:
+            raise _unexpected(method.__name__, error) from error
+
+    return reading
+
+
+def _unexpected(operation: str, error: BaseException) -> UnexpectedResponse:
+    detail = str(error)[:120]  # a key, or a type mismatch: never a value sent (secrets are not)
+    return UnexpectedResponse(
+        f"{operation}: the server's answer is not a Kubernetes API document "
+        f"({type(error).__name__}: {detail})"
+    )
 
 
 def _flag(value: Any) -> bool:
@@ -165,14 +199,21 @@ class KubernetesBackend(Backend):
         except ApiException as error:
             raise map_api_exception(error, what) from error
         except HTTPError as error:
-            raise BackendUnavailable(f"{what}: {type(error).__name__}: {error}") from error
+            raise _transport_error(error, what) from error
 
     @staticmethod
     def _parse_body(response: Any, what: str) -> Any:
         try:
-            return json.loads(response.data or b"{}")
-        except ValueError as error:
+            data = response.data
+            return json.loads(data) if data else None
+        except ValueError as error:  # cut off in transit, most likely: worth another try
             raise BackendUnavailable(f"{what}: the server sent malformed JSON") from error
+        except Exception as error:  # the body could not be read to its end
+            from urllib3.exceptions import HTTPError
+
+            if isinstance(error, HTTPError):
+                raise _transport_error(error, what) from error
+            raise
 
     def _kind_call(
         self, kind: type[Resource], verb: str, *args: Any, what: str, **kwargs: Any
@@ -182,11 +223,13 @@ class KubernetesBackend(Backend):
 
     # -- resources ---------------------------------------------------------------
 
+    @_reads_answers
     def apply(self, resource: Resource) -> Action:
         """Reads the object, applies the manifest, and compares what the server holds.
 
         The read makes the report exact: resourceVersions alone cannot tell an apply
-        that changed nothing from a controller's status update in between.
+        that changed nothing from a controller's status update in between. An apply
+        whose answer was lost is resolved by reading back (:meth:`_landed`).
         """
         kind, name, namespace = type(resource), resource.name, _namespace_of(resource)
         what = f"apply {resource.kind.lower()}/{name} in {namespace}"
@@ -194,14 +237,65 @@ class KubernetesBackend(Backend):
             self._hand_replicas_to_autoscaler(resource)
         manifest = render(resource, autoscaled=self._is_autoscaled(resource))
         try:
-            before = self._kind_call(kind, "read", name, namespace, what=f"read {name}")
+            before = _object(
+                self._kind_call(kind, "read", name, namespace, what=f"read {name}"), what
+            )
         except NotFound:
             before = None
-        response = self._apply_manifest(kind, manifest, namespace, what)
-        after = self._parse_body(response, what)
-        if before is None or response.status == 201:
+        try:
+            response = self._apply_manifest(kind, manifest, namespace, what)
+        except BackendUnavailable as error:
+            if error.acted is False:
+                raise
+            action = self._landed(kind, manifest, namespace, before)
+            if action is None:
+                raise
+            log.info("%s: the answer was lost, but the object reads back as applied", what)
+            return action
+        after = _object(self._parse_body(response, what), what)
+        if response.status == 201:
             return Action.CREATED
+        if before is None:  # another client created it between our read and our apply
+            return Action.UPDATED
         return Action.UNCHANGED if _content(before) == _content(after) else Action.UPDATED
+
+    def _landed(
+        self,
+        kind: type[Resource],
+        manifest: dict[str, Any],
+        namespace: str,
+        before: Mapping[str, Any] | None,
+    ) -> Action | None:
+        """What an apply whose answer was lost did, or None if it cannot be told it landed.
+
+        The object has landed when a server-side dry run of the same apply would change
+        nothing in it; then the action is told from the object read before. The apply
+        itself is idempotent, so the caller may as well retry when this says None.
+        """
+        name = manifest["metadata"]["name"]
+        api, plural = _API_OF[kind]
+        what = f"read back {kind.kind.lower()}/{name} in {namespace}"
+        try:
+            now = _object(self._kind_call(kind, "read", name, namespace, what=what), what)
+            dry = self._call(
+                api,
+                f"patch_namespaced_{plural}",
+                name,
+                namespace,
+                manifest,
+                field_manager=FIELD_MANAGER,
+                force=True,
+                dry_run="All",
+                _content_type=APPLY_PATCH,
+                what=what,
+            )
+            if _content(_object(dry, what)) != _content(now):
+                return None
+        except OrchestratorError:
+            return None
+        if before is None:
+            return Action.CREATED
+        return Action.UNCHANGED if _content(before) == _content(now) else Action.UPDATED
 
     def _apply_manifest(
         self,
@@ -243,24 +337,37 @@ class KubernetesBackend(Backend):
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
         try:
             self._call("CoreV1Api", "create_namespace", body, what=f"create namespace {namespace}")
+        except BackendUnavailable as error:
+            # A create is not safe to repeat blindly: read back whether this one landed.
+            if error.acted is False or not self._namespace_exists(namespace):
+                raise
         except OrchestratorError as error:
             if getattr(error, "reason", None) != "exists":
                 raise
         log.info("namespace/%s: created", namespace)
         return True
 
+    def _namespace_exists(self, namespace: str) -> bool:
+        try:
+            self._call("CoreV1Api", "read_namespace", namespace, what=f"read namespace {namespace}")
+        except OrchestratorError:
+            return False
+        return True
+
+    @_reads_answers
     def get(self, kind: type[R], name: str, namespace: str, *, reveal: bool = False) -> R:
         what = f"get {kind.kind.lower()}/{name} in {namespace}"
-        obj = self._kind_call(kind, "read", name, namespace, what=what)
+        obj = _object(self._kind_call(kind, "read", name, namespace, what=what), what)
         return parse(kind, obj, reveal=reveal)  # type: ignore[return-value]
 
+    @_reads_answers
     def list(
         self, kind: type[R], namespace: str, labels: Mapping[str, str], *, reveal: bool = False
     ) -> builtins.list[R]:
         selector = ",".join(f"{key}={value}" for key, value in labels.items())
         what = f"list {kind.kind.lower()}s in {namespace}"
         found = self._kind_call(kind, "list", namespace, label_selector=selector or None, what=what)
-        items = sorted(found.get("items") or [], key=lambda item: item["metadata"]["name"])
+        items = sorted(_listing(found, what), key=lambda item: item["metadata"]["name"])
         return [parse(kind, item, reveal=reveal) for item in items]  # type: ignore[misc]
 
     def delete(self, kind: type[Resource], name: str, namespace: str) -> None:
@@ -271,6 +378,7 @@ class KubernetesBackend(Backend):
 
     # -- autoscalers own the replica count ---------------------------------------
 
+    @_reads_answers
     def _is_autoscaled(self, resource: Resource) -> bool:
         if not isinstance(resource, Deployment):
             return False
@@ -283,7 +391,7 @@ class KubernetesBackend(Backend):
             )
             targets = {
                 item["spec"]["scaleTargetRef"]["name"]
-                for item in found.get("items") or []
+                for item in _listing(found, f"list autoscalers in {namespace}")
                 if item["spec"]["scaleTargetRef"].get("kind") == "Deployment"
             }
             cached = (time.monotonic(), targets)
@@ -312,7 +420,7 @@ class KubernetesBackend(Backend):
             "apiVersion": "apps/v1",
             "kind": "Deployment",
             "metadata": {"name": scaler.target, "namespace": namespace},
-            "spec": {"replicas": scale["spec"].get("replicas", 1)},
+            "spec": {"replicas": _object(scale, "read scale")["spec"].get("replicas", 1)},
         }
         self._apply_manifest(
             Deployment,
@@ -337,15 +445,13 @@ class KubernetesBackend(Backend):
         )
 
     def _deployment(self, name: str, namespace: str) -> dict[str, Any]:
-        deployment: dict[str, Any] = self._call(
-            "AppsV1Api",
-            "read_namespaced_deployment",
-            name,
-            namespace,
-            what=f"get deployment/{name} in {namespace}",
+        what = f"get deployment/{name} in {namespace}"
+        return _object(
+            self._call("AppsV1Api", "read_namespaced_deployment", name, namespace, what=what),
+            what,
         )
-        return deployment
 
+    @_reads_answers
     def status(self, name: str, namespace: str) -> DeploymentStatus:
         return rollout_status(self._deployment(name, namespace))
 
@@ -360,23 +466,55 @@ class KubernetesBackend(Backend):
                 **kwargs,
             )
 
-        for obj in watch_object(list_once, self._parse_body, timeout, self.settings.timeout):
-            if obj is None:
-                raise NotFound(f"deployment/{name} in {namespace}: not found")
-            yield rollout_status(obj)
+        try:
+            for obj in watch_object(list_once, self._parse_body, timeout, self.settings.timeout):
+                if obj is None:
+                    raise NotFound(f"deployment/{name} in {namespace}: not found")
+                yield rollout_status(obj)
+        except _MALFORMED as error:
+            raise _unexpected("watch_status", error) from error
 
+    @_reads_answers
     def rollback(self, name: str, namespace: str, revision: int | None) -> None:
-        deployment = self._deployment(name, namespace)
-        patch = rollback_patch(deployment, self._replica_sets(deployment), revision)
-        if patch:
-            self._call(
+        """``kubectl rollout undo`` as a server-side apply by ``orchsdk`` (see
+        :func:`~orchsdk_kubernetes.rollback.rollback_manifest`), guarded by the
+        resourceVersion it was computed from: a deployment changed in between gives
+        ``Conflict("changed")`` (and the core tries again from a fresh read) instead of a
+        rollback to the wrong place. An apply whose answer was lost is resolved by reading
+        the template back."""
+        try:
+            deployment = self._deployment(name, namespace)
+            replica_sets = self._replica_sets(deployment)
+        except BackendUnavailable as error:
+            error.acted = False  # nothing was written yet: safe to try again
+            raise
+        target = rollback_target(deployment, replica_sets, revision)
+        if target is None:
+            return
+        manifest = rollback_manifest(deployment, target, FIELD_MANAGER)
+        what = f"roll back {name} in {namespace} to revision {target.revision}"
+        try:
+            self._send(
                 "AppsV1Api",
                 "patch_namespaced_deployment",
                 name,
                 namespace,
-                patch,
-                what=f"roll back {name} in {namespace}",
+                manifest,
+                field_manager=FIELD_MANAGER,
+                force=True,
+                _content_type=APPLY_PATCH,
+                what=what,
             )
+        except BackendUnavailable as error:
+            if error.acted is False or not self._rolled_back(name, namespace, target):
+                raise
+            log.info("%s: the answer was lost, but the deployment reads back rolled back", what)
+
+    def _rolled_back(self, name: str, namespace: str, target: RollbackTarget) -> bool:
+        try:
+            return rolled_back(self._deployment(name, namespace), target)
+        except (OrchestratorError, *_MALFORMED):
+            return False
 
     def _replica_sets(self, deployment: Mapping[str, Any]) -> builtins.list[dict[str, Any]]:
         """The ReplicaSets this deployment controls (by owner uid, as kubectl finds them)."""
@@ -389,8 +527,10 @@ class KubernetesBackend(Backend):
             label_selector=selector,
             what=f"list replicasets of {metadata['name']}",
         )
-        return [rs for rs in found.get("items") or [] if _controlled_by(rs, metadata["uid"])]
+        replica_sets = _listing(found, f"list replicasets of {metadata['name']}")
+        return [rs for rs in replica_sets if _controlled_by(rs, metadata["uid"])]
 
+    @_reads_answers
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
         deployment = self._deployment(name, namespace)
         revisions = {
@@ -407,7 +547,7 @@ class KubernetesBackend(Backend):
             what=f"list pods of {name}",
         )
         instances = []
-        for pod in pods.get("items") or []:
+        for pod in _listing(pods, f"list pods of {name}"):
             owner = next((uid for uid in revisions if _controlled_by(pod, uid)), None)
             if owner is None:
                 continue
@@ -431,8 +571,10 @@ class KubernetesBackend(Backend):
             )
         return sorted(instances, key=lambda instance: instance.id)
 
+    @_reads_answers
     def endpoints(self, name: str, namespace: str) -> builtins.list[Endpoint]:
-        self._kind_call(Service, "read", name, namespace, what=f"get service/{name}")
+        what = f"get service/{name}"
+        _object(self._kind_call(Service, "read", name, namespace, what=what), what)
         slices = self._call(
             "DiscoveryV1Api",
             "list_namespaced_endpoint_slice",
@@ -441,7 +583,7 @@ class KubernetesBackend(Backend):
             what=f"list endpoint slices of {name}",
         )
         endpoints = []
-        for piece in slices.get("items") or []:
+        for piece in _listing(slices, f"list endpoint slices of {name}"):
             for endpoint in piece.get("endpoints") or []:
                 ready = (endpoint.get("conditions") or {}).get("ready")
                 for address in endpoint.get("addresses") or []:
@@ -459,6 +601,45 @@ class KubernetesBackend(Backend):
                             )
                         )
         return endpoints
+
+
+def _object(document: Any, what: str) -> dict[str, Any]:
+    """A read object as the API sends it (a JSON object with its ``metadata``), or
+    :class:`~orchsdk_kubernetes.errors.UnexpectedResponse`."""
+    if not isinstance(document, dict) or not isinstance(document.get("metadata"), dict):
+        raise UnexpectedResponse(f"{what}: the answer is not a Kubernetes object")
+    return document
+
+
+def _listing(document: Any, what: str) -> builtins.list[dict[str, Any]]:
+    """The items of a list the API sent (``items`` may be null: none), or
+    :class:`~orchsdk_kubernetes.errors.UnexpectedResponse`."""
+    if not isinstance(document, dict) or not isinstance(document.get("metadata", {}), dict):
+        raise UnexpectedResponse(f"{what}: the answer is not a Kubernetes list")
+    items = document.get("items")
+    if items is None:
+        return []
+    if not isinstance(items, builtins.list) or not all(isinstance(item, dict) for item in items):
+        raise UnexpectedResponse(f"{what}: the list's items are not Kubernetes objects")
+    return items
+
+
+def _transport_error(error: Exception, what: str) -> OrchestratorError:
+    """The orchsdk error for a urllib3 failure: refused or unreachable (nothing sent, so
+    ``acted=False``), dropped or timed out after sending (``acted`` unknown), or TLS."""
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, SSLError
+
+    cause: BaseException = error
+    if isinstance(error, MaxRetryError) and error.reason is not None:
+        cause = error.reason
+    if isinstance(cause, SSLError):
+        return OrchestratorError(
+            f"{what}: TLS verification failed ({cause}); pass ca_cert=<CA bundle path>, "
+            "or verify=false to opt out"
+        )
+    if isinstance(cause, ConnectTimeoutError):  # refused, unresolvable, or no connection in time
+        return BackendUnavailable(f"{what}: could not connect: {cause}", acted=False)
+    return BackendUnavailable(f"{what}: {type(cause).__name__}: {cause}")
 
 
 def _namespace_of(resource: Resource) -> str:

@@ -7,6 +7,7 @@ returns the *intent* of one object, fit for a server-side apply with field manag
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -241,7 +242,11 @@ def _service_metadata(spec: Service) -> dict[str, Any]:
 
 
 def _secret(spec: Secret) -> dict[str, Any]:
-    return {"type": "Opaque", "stringData": dict(spec.data)}
+    """Values go base64-encoded in ``data``, not in ``stringData``: the server folds
+    ``stringData`` into ``data`` and server-side apply tracks the ``stringData`` keys,
+    so a key removed from the spec would stay in ``data`` for ever."""
+    data = {key: base64.b64encode(value.encode()).decode() for key, value in spec.data.items()}
+    return {"type": "Opaque", "data": data}
 
 
 def _config_map(spec: ConfigMap) -> dict[str, Any]:

@@ -1,8 +1,10 @@
-"""``kubectl rollout undo`` step by step: the JSON patch restoring an older ReplicaSet's template.
+"""``kubectl rollout undo`` step by step, as a server-side apply of an older ReplicaSet's template.
 
 Kubernetes' apps/v1 has no rollback endpoint; kubectl picks the ReplicaSet of the
 wanted revision (by default the one before the newest), copies its pod template and
 annotations onto the Deployment, and lets the controller roll out as for any change.
+orchsdk makes the same change as a server-side apply by its own field manager (see
+:func:`rollback_manifest` for why), guarded by the resourceVersion it was computed from.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from orchsdk import Conflict, NotFound
+from orchsdk_kubernetes.fields import owned_by
 from orchsdk_kubernetes.names import REVISION_ANNOTATION
 
-__all__ = ["rollback_patch"]
+__all__ = ["RollbackTarget", "rollback_manifest", "rollback_target", "rolled_back"]
 
 _KEPT_FROM_DEPLOYMENT = frozenset(
     {
@@ -26,6 +31,7 @@ _KEPT_FROM_DEPLOYMENT = frozenset(
         "deprecated.deployment.rollback.to",
     }
 )
+_CONTROLLER_PREFIX = "deployment.kubernetes.io/"
 
 
 def _revision(obj: Mapping[str, Any]) -> int:
@@ -44,19 +50,36 @@ def _without_hash(template: Mapping[str, Any]) -> dict[str, Any]:
     return bare
 
 
-def rollback_patch(
+@attrs.frozen
+class RollbackTarget:
+    """Where a rollback goes: the pod template of the chosen revision (without its
+    ``pod-template-hash``) and the annotations ``kubectl rollout undo`` copies back."""
+
+    revision: int
+    template: dict[str, Any]
+    annotations: dict[str, str]
+
+
+def rollback_target(
     deployment: Mapping[str, Any],
     replica_sets: Sequence[Mapping[str, Any]],
     revision: int | None,
-) -> list[dict[str, Any]]:
-    """The JSON patch (RFC 6902) that rolls ``deployment`` back; ``[]`` when nothing changes.
-
-    ``revision=None`` means the one before the newest, as ``kubectl rollout undo``.
-    """
+) -> RollbackTarget | None:
+    """The revision to go back to, as kubectl picks it; ``None`` when the deployment
+    has that template already. ``revision=None`` means the one before the newest."""
     name = deployment["metadata"]["name"]
     if deployment.get("spec", {}).get("paused"):
         raise Conflict(f"deployment/{name} is paused; resume it before rolling back")
     by_revision = {_revision(rs): rs for rs in replica_sets if _revision(rs) > 0}
+    newest = by_revision.get(max(by_revision, default=0))
+    current = _without_hash(deployment["spec"]["template"])
+    if newest is not None and _without_hash(newest["spec"]["template"]) != current:
+        # The history was read after the deployment changed (or before its controller
+        # caught up): deciding from it could pick the wrong revision, or none at all.
+        raise Conflict(
+            f"deployment/{name} changed while its history was read; read both again",
+            reason="changed",
+        )
     if revision is None:
         history = sorted(by_revision)
         if len(history) < 2:
@@ -67,16 +90,47 @@ def rollback_patch(
         known = ", ".join(map(str, sorted(by_revision))) or "none"
         raise NotFound(f"deployment/{name} has no revision {revision} (revisions: {known})")
     template = _without_hash(target["spec"]["template"])
-    if template == _without_hash(deployment["spec"]["template"]):
-        return []
-    own = deployment["metadata"].get("annotations") or {}
-    annotations = {key: value for key, value in own.items() if key in _KEPT_FROM_DEPLOYMENT}
-    annotations.update(
-        (key, value)
+    if template == current:
+        return None
+    annotations = {
+        key: str(value)
         for key, value in ((target["metadata"].get("annotations") or {}).items())
-        if key not in _KEPT_FROM_DEPLOYMENT
+        if key not in _KEPT_FROM_DEPLOYMENT and not key.startswith(_CONTROLLER_PREFIX)
+    }
+    return RollbackTarget(revision, template, annotations)
+
+
+def rollback_manifest(
+    deployment: Mapping[str, Any], target: RollbackTarget, manager: str
+) -> dict[str, Any]:
+    """The server-side apply that rolls ``deployment`` back to ``target`` as ``manager``.
+
+    It is what ``manager`` applied last (read from ``managedFields``) with the pod
+    template and the annotations of the target revision, and the resourceVersion that was
+    read, as a precondition: a deployment that changed since gives 409 instead of a
+    rollback computed from stale history. Applying it makes ``manager`` the owner of the
+    whole template, so its next apply of a spec converges exactly (a JSON patch, as
+    kubectl sends, would leave the restored fields to another manager, and the next
+    apply could not remove them).
+    """
+    metadata = deployment["metadata"]
+    manifest = owned_by(deployment, manager)
+    manifest.update(apiVersion="apps/v1", kind="Deployment")
+    own_metadata = manifest.setdefault("metadata", {})
+    own_metadata.update(
+        name=metadata["name"],
+        namespace=metadata["namespace"],
+        resourceVersion=metadata["resourceVersion"],
     )
-    return [
-        {"op": "replace", "path": "/spec/template", "value": template},
-        {"op": "replace", "path": "/metadata/annotations", "value": annotations},
-    ]
+    own_metadata.pop("annotations", None)
+    if target.annotations:
+        own_metadata["annotations"] = dict(target.annotations)
+    manifest.setdefault("spec", {})["template"] = copy.deepcopy(target.template)
+    manifest["spec"].setdefault("selector", copy.deepcopy(deployment["spec"]["selector"]))
+    return manifest
+
+
+def rolled_back(deployment: Mapping[str, Any], target: RollbackTarget) -> bool:
+    """Whether ``deployment`` has the target's pod template: how a rollback whose
+    answer was lost is told apart."""
+    return bool(_without_hash(deployment["spec"]["template"]) == target.template)

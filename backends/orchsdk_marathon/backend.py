@@ -3,9 +3,10 @@
 The pure parts (render, parse, services, status) decide; this module fetches, compares
 and writes. Writes are ``PUT /v2/apps/{id}?partialUpdate=false`` (create or replace);
 an apply that would change nothing sends no write. A write refused because the app is
-locked by running deployments (409) waits for those deployments to end, within
-``lock_timeout`` seconds, then tries once more; ``force=True`` overrides the lock instead
-(Marathon cancels the running deployment), and only when asked.
+locked by running deployments (409) waits for those deployments to end and tries again,
+for up to ``lock_timeout`` seconds in all; ``force=True`` overrides the lock instead
+(Marathon cancels the running deployment), and only when asked. A write whose answer was
+lost (the connection dropped or timed out after sending) is resolved by reading back.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from orchsdk import (
 from orchsdk_marathon import labels as L
 from orchsdk_marathon.compare import matches
 from orchsdk_marathon.config import Settings, parse_url
-from orchsdk_marathon.errors import AppLocked, UnexpectedResponse
+from orchsdk_marathon.errors import AppLocked, UnexpectedResponse, reads_answers
 from orchsdk_marathon.parse import parse_app, split_app_id, user_labels
 from orchsdk_marathon.render import app_id, render_app, render_secret
 from orchsdk_marathon.secret_store import SecretStore
@@ -71,6 +72,7 @@ Json = dict[str, Any]
 log = logging.getLogger("orchsdk.marathon")
 
 _STATUS_EMBED = ["app.tasks", "app.deployments", "app.lastTaskFailure"]
+_VERSION_FIELDS = frozenset({"version", "versionInfo"})
 _LOCK_POLL_FIRST = 0.05
 _LOCK_POLL_MAX = 1.0
 
@@ -103,6 +105,7 @@ class MarathonBackend(Backend):
             store = Transport((settings.secret_store,), settings, self._box)
             self._secrets = SecretStore(store)
         self._lock = threading.Lock()
+        self._info_lock = threading.Lock()
         self._features: tuple[str, ...] | None = None
         self._ours: dict[str, str] = {}
         """App id -> the last deployment this backend started for it."""
@@ -141,15 +144,15 @@ class MarathonBackend(Backend):
         )
 
     def _info_features(self) -> tuple[str, ...]:
-        with self._lock:
+        # One read for all the threads that ask at once (its own lock: the request is slow).
+        with self._info_lock:
             if self._features is not None:
                 return self._features
-        info = self._marathon.request("GET", "/v2/info").json()
-        config = info.get("marathon_config") if isinstance(info, Mapping) else None
-        features = config.get("features") if isinstance(config, Mapping) else None
-        if not isinstance(features, list):
-            raise UnexpectedResponse("GET /v2/info: no marathon_config.features list")
-        with self._lock:
+            info = self._marathon.request("GET", "/v2/info").json()
+            config = info.get("marathon_config") if isinstance(info, Mapping) else None
+            features = config.get("features") if isinstance(config, Mapping) else None
+            if not isinstance(features, list):
+                raise UnexpectedResponse("GET /v2/info: no marathon_config.features list")
             self._features = tuple(str(feature) for feature in features)
             return self._features
 
@@ -179,6 +182,7 @@ class MarathonBackend(Backend):
 
     # -- apply -------------------------------------------------------------------
 
+    @reads_answers
     def apply(self, resource: Resource) -> Action:
         assert resource.namespace is not None, "the core sets the namespace"
         if isinstance(resource, Deployment):
@@ -206,11 +210,14 @@ class MarathonBackend(Backend):
             if matches(document, current):
                 return Action.UNCHANGED
         try:
-            self._write(identifier, document, partial=False)
-        except BackendUnavailable:
-            if not self._landed(identifier, document):
+            reply = self._write(identifier, document, partial=False)
+        except BackendUnavailable as error:
+            if error.acted is False or not self._landed(identifier, document):
                 raise
-        return Action.CREATED if current is None else Action.UPDATED
+            return Action.CREATED if current is None else Action.UPDATED
+        if reply.status == 201:
+            return Action.CREATED
+        return Action.UPDATED  # (also when another client created it since our read)
 
     def _landed(self, identifier: str, document: Json) -> bool:
         """Whether a write whose answer was lost did land: the app reads back as sent.
@@ -218,10 +225,13 @@ class MarathonBackend(Backend):
         Then the apply is reported for what it did (created, updated) rather than retried
         and reported "unchanged"; its deployment is remembered for status.
         """
-        after = self._app(identifier, ["app.deployments"])
+        try:
+            after = self._app(identifier, ["app.deployments"])
+        except OrchestratorError:
+            return False
         if after is None or not matches(document, after):
             return False
-        log.info("%s: the answer to the write was lost, but the app reads back as sent", identifier)
+        log.info("%s: the answer was lost, but the app reads back as sent", identifier)
         deployments = after.get("deployments")
         if isinstance(deployments, builtins.list) and deployments:
             first = deployments[0]
@@ -307,6 +317,7 @@ class MarathonBackend(Backend):
 
     # -- read --------------------------------------------------------------------
 
+    @reads_answers
     def get(self, kind: type[R], name: str, namespace: str, *, reveal: bool = False) -> R:
         if kind is Deployment:
             app = self._app(app_id(name, namespace))
@@ -329,6 +340,7 @@ class MarathonBackend(Backend):
             return self._secret(store, namespace, name, keys, reveal)  # type: ignore[return-value]
         raise self._cannot_exist(kind, name, namespace)
 
+    @reads_answers
     def list(
         self, kind: type[R], namespace: str, labels: Mapping[str, str], *, reveal: bool = False
     ) -> builtins.list[R]:
@@ -379,6 +391,7 @@ class MarathonBackend(Backend):
 
     # -- delete ------------------------------------------------------------------
 
+    @reads_answers
     def delete(self, kind: type[Resource], name: str, namespace: str) -> None:
         if kind is Deployment:
             identifier = app_id(name, namespace)
@@ -426,12 +439,14 @@ class MarathonBackend(Backend):
 
     # -- deployments -------------------------------------------------------------
 
+    @reads_answers
     def scale(self, name: str, namespace: str, replicas: int) -> None:
         identifier = app_id(name, namespace)
         # Marathon's PUT is an upsert: read first, so a missing app is NotFound, not a 422.
         self._app_required(identifier, name, namespace, [])
         self._write(identifier, {"instances": replicas}, partial=True)
 
+    @reads_answers
     def status(self, name: str, namespace: str) -> DeploymentStatus:
         identifier = app_id(name, namespace)
         state = AppState.of(self._app_required(identifier, name, namespace, _STATUS_EMBED))
@@ -458,10 +473,18 @@ class MarathonBackend(Backend):
                 return f" (step {item.get('currentStep')} of {item.get('totalSteps')})"
         return ""
 
+    @reads_answers
     def rollback(self, name: str, namespace: str, revision: int | None) -> None:
+        """``PUT {"version": <older version>}``. Rolling back is not safe to repeat (a second
+        "previous" is one further back), so a write whose answer was lost is resolved by
+        reading the app back; failures before the write say ``acted=False``."""
         identifier = app_id(name, namespace)
-        app = self._app_required(identifier, name, namespace, [])
-        versions = self._versions(identifier)
+        try:
+            app = self._app_required(identifier, name, namespace, [])
+            versions = self._versions(identifier)
+        except BackendUnavailable as error:
+            error.acted = False  # nothing was written yet: safe to try again
+            raise
         current = revision_of(versions, AppState.of(app).config)
         if revision is None:
             if current <= 1:
@@ -473,14 +496,39 @@ class MarathonBackend(Backend):
                     f"Deployment {name!r} has no revision {revision} (has 1 to {len(versions)})"
                 )
             target = versions[revision - 1]
-        self._write(identifier, {"version": target}, partial=None)
+        try:
+            self._write(identifier, {"version": target}, partial=None)
+        except BackendUnavailable as error:
+            if error.acted is False or not self._rolled_back(identifier, app, target):
+                raise
+            log.info("%s: the answer was lost, but the app reads back rolled back", identifier)
 
+    def _rolled_back(self, identifier: str, before: Json, target: str) -> bool:
+        """Whether the app's configuration moved on since ``before`` and is now the one of
+        version ``target``."""
+        try:
+            reply = self._marathon.request(
+                "GET", f"/v2/apps/{_path(identifier)}/versions/{quote_path(target)}"
+            )
+            wanted = reply.json()
+            now = self._app(identifier)
+        except OrchestratorError:
+            return False
+        if not isinstance(wanted, dict) or now is None:
+            return False
+        if AppState.of(now).config == AppState.of(before).config:
+            return False
+        sent = {key: value for key, value in wanted.items() if key not in _VERSION_FIELDS}
+        return matches(sent, now)
+
+    @reads_answers
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
         identifier = app_id(name, namespace)
         state = AppState.of(self._app_required(identifier, name, namespace, ["app.tasks"]))
         versions = self._versions(identifier)
         return instances_of(name, namespace, state, versions)
 
+    @reads_answers
     def endpoints(self, name: str, namespace: str) -> builtins.list[Endpoint]:
         carriers = self._service_carriers(namespace, tasks=True)
         service = None
@@ -562,7 +610,7 @@ class MarathonBackend(Backend):
         return revision
 
     def _write(self, identifier: str, body: Json, *, partial: bool | None) -> Reply:
-        """``PUT /v2/apps/{id}``, waiting out a deployment lock once (or forcing it, if asked).
+        """``PUT /v2/apps/{id}``, waiting out deployment locks (or forcing them, if asked).
 
         ``partial``: ``False`` replaces the app, ``True`` changes only the fields sent,
         ``None`` sends no ``partialUpdate`` (a rollback to a ``version``).
@@ -573,11 +621,18 @@ class MarathonBackend(Backend):
         if self.settings.force:
             params["force"] = "true"
         path = "/v2/apps/" + _path(identifier)
-        try:
-            reply = self._marathon.request("PUT", path, params=params, json=body)
-        except AppLocked as locked:
-            self._wait_unlocked(identifier, locked)
-            reply = self._marathon.request("PUT", path, params=params, json=body)
+        deadline = time.monotonic() + self.settings.lock_timeout
+        while True:
+            try:
+                reply = self._marathon.request("PUT", path, params=params, json=body)
+                break
+            except AppLocked as locked:
+                # Others' writes may take the lock first: wait, in turn, up to lock_timeout.
+                try:
+                    self._wait_unlocked(identifier, locked, deadline)
+                except BackendUnavailable as error:
+                    error.acted = False  # the write was refused; only the wait failed
+                    raise
         self._remember(identifier, reply)
         return reply
 
@@ -618,14 +673,20 @@ class MarathonBackend(Backend):
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, _LOCK_POLL_MAX)
 
-    def _wait_unlocked(self, identifier: str, locked: AppLocked) -> None:
-        """Waits until the deployments that lock an app are gone from ``/v2/deployments``."""
+    def _wait_unlocked(self, identifier: str, locked: AppLocked, deadline: float) -> None:
+        """Waits until the deployments that lock an app are gone from ``/v2/deployments``,
+        until ``deadline`` (a ``time.monotonic()``)."""
         log.info("%s is locked by deployment(s) %s; waiting", identifier, locked.deployments)
-        blocking = self._wait_for(locked.deployments, identifier, self.settings.lock_timeout)
+        remaining = deadline - time.monotonic()
+        if remaining > 0:
+            running = self._wait_for(locked.deployments, identifier, remaining)
+            blocking = [str(item.get("id")) for item in running]
+        else:
+            blocking = builtins.list(locked.deployments) or ["(not named)"]
         if blocking:
             raise Conflict(
                 f"{identifier} is still locked by deployment(s) "
-                f"{', '.join(str(item.get('id')) for item in blocking)} after "
+                f"{', '.join(blocking)} after "
                 f"{self.settings.lock_timeout:g}s; wait longer (lock_timeout) or connect "
                 "with force=True to cancel them",
                 reason="locked",

@@ -12,16 +12,18 @@ typed error, never a ``KeyError``. Messages are scrubbed of credentials by the c
     404                        NotFound
     400, 422                   ValidationError (Marathon's field paths, e.g. /upgradeStrategy/...)
     401, 403                   OrchestratorError (not retried)
-    429, 5xx                   BackendUnavailable (with Retry-After when given)
+    429, 5xx                   BackendUnavailable (with Retry-After when given; acted=False
+                               for 429 and 503, which turn a request away unread)
     other                      OrchestratorError
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 from orchsdk import (
     BackendUnavailable,
@@ -38,8 +40,12 @@ __all__ = [
     "UnexpectedResponse",
     "decode_json",
     "error_for",
+    "reads_answers",
     "retry_after",
 ]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 _SNIPPET = 200
 
@@ -65,6 +71,28 @@ class AlreadyExists(Conflict):
 
 class UnexpectedResponse(OrchestratorError):
     """Marathon (or something in front of it) answered with a body the SDK cannot read."""
+
+
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def reads_answers(method: Callable[P, T]) -> Callable[P, T]:
+    """Turns a malformed answer met while ``method`` reads it (a field missing or of the
+    wrong type, deep in an app or task) into :class:`UnexpectedResponse`, never a
+    ``KeyError`` or ``TypeError``. The message names the error type and its first words
+    only: they describe a field, never a value that was sent."""
+
+    @functools.wraps(method)
+    def reading(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except _MALFORMED as error:
+            raise UnexpectedResponse(
+                f"{method.__name__}: Marathon's answer is not what its API documents "
+                f"({type(error).__name__}: {str(error)[:120]})"
+            ) from error
+
+    return reading
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
@@ -159,5 +187,7 @@ def error_for(status: int, headers: Mapping[str, str], body: bytes, what: str) -
     if status in (401, 403):
         return OrchestratorError(f"{text} (check the credentials and their permissions)")
     if status == 429 or status >= 500:
-        return BackendUnavailable(text, retry_after=retry_after(headers))
+        # 429 and 503 say the request was turned away before Marathon acted on it.
+        acted = False if status in (429, 503) else None
+        return BackendUnavailable(text, retry_after=retry_after(headers), acted=acted)
     return OrchestratorError(text)

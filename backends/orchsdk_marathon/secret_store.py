@@ -10,15 +10,17 @@ Values travel only in request and response bodies: never in URLs, logs or errors
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
-from orchsdk import NotFound
+from orchsdk import BackendUnavailable, NotFound, OrchestratorError
 from orchsdk_marathon.errors import UnexpectedResponse
 from orchsdk_marathon.transport import Transport, quote_path
 
 __all__ = ["SecretStore"]
 
 _STORE = "/secret/default/"
+log = logging.getLogger("orchsdk.marathon")
 
 
 class SecretStore:
@@ -55,16 +57,47 @@ class SecretStore:
         return value
 
     def write(self, value: str, *segments: str) -> None:
-        """Creates the path with ``value``, or updates it if it exists."""
+        """Creates the path with ``value``, or updates it if it exists.
+
+        The store's ``PUT`` creates only (409 if the path exists), so it is not repeated
+        blindly: a write whose answer was lost is resolved by reading the value back,
+        and raises the original error only when the value is not (yet) there.
+        """
         path = _STORE + quote_path(*segments)
-        reply = self._http.request("PUT", path, json={"value": value}, accept=(409,))
-        if reply.status == 409:
-            self._http.request("PATCH", path, json={"value": value})
+        try:
+            reply = self._http.request("PUT", path, json={"value": value}, accept=(409,))
+            if reply.status == 409:
+                self._http.request("PATCH", path, json={"value": value})
+        except BackendUnavailable as error:
+            if error.acted is False or not self._holds(value, *segments):
+                raise
+            log.info("%s: the answer was lost, but the value reads back as written", path)
+
+    def _holds(self, value: str, *segments: str) -> bool:
+        try:
+            return self.read(*segments) == value
+        except OrchestratorError:
+            return False
 
     def remove(self, *segments: str) -> bool:
-        """Deletes a path; False if it was not there."""
+        """Deletes a path; False if it was not there.
+
+        A delete whose answer was lost is resolved by reading back: gone means deleted.
+        """
         try:
             self._http.request("DELETE", _STORE + quote_path(*segments))
         except NotFound:
             return False
+        except BackendUnavailable as error:
+            if error.acted is False or not self._gone(*segments):
+                raise
         return True
+
+    def _gone(self, *segments: str) -> bool:
+        try:
+            self.read(*segments)
+        except NotFound:
+            return True
+        except OrchestratorError:
+            return False
+        return False

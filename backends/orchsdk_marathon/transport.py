@@ -202,7 +202,14 @@ class Transport:
         started = time.monotonic()
         try:
             response = self._box.get().request(
-                method, url, params=params, json=body, timeout=self._settings.timeout
+                method,
+                url,
+                params=params,
+                json=body,
+                timeout=self._settings.timeout,
+                # Per request: requests lets $REQUESTS_CA_BUNDLE / $CURL_CA_BUNDLE override
+                # a session's verify (so verify=False or a CA path would be ignored).
+                verify=self._settings.verify,
             )
             content = response.content
         except requests.exceptions.SSLError as error:
@@ -228,7 +235,8 @@ class Transport:
     ) -> _Failure:
         log.debug("%s on %s: %s", what, self.servers[index], summary)
         message = self.scrub(f"{what} on {self.servers[index]}: {summary} ({error})")
-        return _Failure(BackendUnavailable(message), fatal=False, maybe_acted=maybe_acted)
+        failure = BackendUnavailable(message, acted=None if maybe_acted else False)
+        return _Failure(failure, fatal=False, maybe_acted=maybe_acted)
 
     def _error(
         self, status: int, headers: Mapping[str, str], body: bytes, what: str
@@ -249,6 +257,9 @@ class Transport:
         lasting = [error for error in errors if not isinstance(error, BackendUnavailable)]
         if lasting:
             return lasting[0]
+        untouched = all(
+            isinstance(error, BackendUnavailable) and error.acted is False for error in errors
+        )
         delays = [
             error.retry_after
             for error in errors
@@ -261,6 +272,7 @@ class Transport:
         return BackendUnavailable(
             f"{what}: no server could answer: {summary}",
             retry_after=min(delays) if delays else None,
+            acted=False if untouched else None,
         )
 
 

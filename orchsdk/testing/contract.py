@@ -64,9 +64,14 @@ def requires(*capabilities: str) -> Callable[[F], F]:
 class RolloutControl(Protocol):
     """Steers rollouts for the tests that need one held or failed; emulators provide it."""
 
-    def hold(self, name: str, namespace: str) -> None: ...
-    def release(self, name: str, namespace: str) -> None: ...
-    def fail(self, name: str, namespace: str) -> None: ...
+    def hold(self, name: str, namespace: str) -> None:
+        """Keeps the deployment's rollout from finishing: its new instances stay not ready."""
+
+    def release(self, name: str, namespace: str) -> None:
+        """Lets a held rollout go on."""
+
+    def fail(self, name: str, namespace: str) -> None:
+        """Makes the deployment's current rollout fail, as when its progress deadline passes."""
 
 
 def web(name: str = "web", **changes: Any) -> Deployment:

@@ -143,6 +143,7 @@ class FaultPlan:
         self._choices: tuple[Fault, ...] = ()
         self._spare: Callable[[Request], bool] = lambda _: False
         self.injected = 0
+        """How many faults were injected so far."""
 
     def add(self, fault: Fault, *, method: str = "*", path: str = "", count: int = 1) -> None:
         """Makes the next ``count`` requests of ``method`` under ``path`` fail with ``fault``."""
@@ -203,9 +204,11 @@ class LoopbackServer:
     ) -> None:
         self.app = app
         self.faults = FaultPlan()
+        """The faults to inject: :meth:`FaultPlan.add` and :meth:`FaultPlan.chaos`."""
         # The body of an injected error whose Fault has none (emulators make it look native).
         self.fault_body = fault_body
         self.requests: list[tuple[str, str]] = []
+        """``(method, path)`` of every request served, in order (see :meth:`count`)."""
         self._requests_lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
         self._server.daemon_threads = True

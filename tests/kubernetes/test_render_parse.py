@@ -184,10 +184,11 @@ def test_external_hostname_becomes_the_external_dns_annotation() -> None:
     assert parse(Service, manifest) == service
 
 
-def test_secret_is_written_as_string_data_and_read_back_redacted() -> None:
+def test_secret_is_written_as_base64_data_and_read_back_redacted() -> None:
     secret = Secret("db", namespace="shop", data={"pw": "s3cr3t"})
     manifest = render(secret)
-    assert manifest["stringData"] == {"pw": "s3cr3t"}
+    assert manifest["data"] == {"pw": "czNjcjN0"}
+    assert "stringData" not in manifest
     hidden = parse(Secret, as_served(manifest))
     assert not hidden.revealed
     assert "s3cr3t" not in repr(hidden)

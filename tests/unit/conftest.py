@@ -54,7 +54,7 @@ class RecordingBackend(Backend):
         self.caps = capabilities or Capabilities()
         self.options = options
         self.calls: builtins.list[Call] = []
-        self.errors: dict[str, builtins.list[BaseException]] = defaultdict(builtins.list)
+        self.errors: dict[str, builtins.list[BaseException | None]] = defaultdict(builtins.list)
         self.stored: dict[tuple[type[Resource], str, str], Resource] = {}
         self.statuses: builtins.list[DeploymentStatus] = []
         self.streams: builtins.list[builtins.list[DeploymentStatus]] = []
@@ -63,8 +63,8 @@ class RecordingBackend(Backend):
 
     # -- test controls -----------------------------------------------------------
 
-    def fail(self, method: str, *errors: BaseException) -> None:
-        """The next calls of ``method`` raise ``errors``, one each, in order."""
+    def fail(self, method: str, *errors: BaseException | None) -> None:
+        """The next calls of ``method`` raise ``errors``, one each, in order (``None``: succeed)."""
         self.errors[method].extend(errors)
 
     def called(self, method: str) -> builtins.list[Call]:
@@ -77,7 +77,9 @@ class RecordingBackend(Backend):
     def _record(self, method: str, *args: Any) -> None:
         self.calls.append(Call(method, args))
         if self.errors[method]:
-            raise self.errors[method].pop(0)
+            error = self.errors[method].pop(0)
+            if error is not None:
+                raise error
 
     # -- the contract ------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from orchsdk import (
     Orchestrator,
     Phase,
     Port,
+    RolloutFailed,
     Secret,
     SecretRef,
     Service,
@@ -132,6 +133,94 @@ def test_apply_does_not_retry_a_conflict(orch: Orchestrator, backend: Any) -> No
         orch.apply(SVC)
 
     assert len(backend.called("apply")) == 1
+
+
+def test_apply_retries_a_conflict_of_a_changed_resource(orch: Orchestrator, backend: Any) -> None:
+    backend.fail("apply", Conflict("the object has been modified", reason="changed"))
+
+    assert orch.apply(SVC) == [ApplyResult("Service", "web", "default", Action.CREATED)]
+    assert len(backend.called("apply")) == 2
+
+
+def test_a_failed_apply_says_what_was_applied_and_what_was_not(
+    orch: Orchestrator, backend: Any
+) -> None:
+    backend.fail("apply", None, None, NotFound("no such namespace"))
+
+    with pytest.raises(NotFound) as caught:
+        orch.apply(SVC, WEB, CONFIG, SECRET)
+
+    error = caught.value
+    assert [str(result) for result in error.applied] == [
+        "secret/db created",
+        "configmap/web-config created",
+    ]
+    assert [(item.kind, item.name, item.namespace) for item in error.not_applied] == [
+        ("Deployment", "web", "default"),
+        ("Service", "web", "default"),
+    ]
+
+
+def test_a_failed_apply_run_again_completes_it(orch: Orchestrator, backend: Any) -> None:
+    backend.fail("apply", None, *[BackendUnavailable("down")] * 3)
+
+    with pytest.raises(BackendUnavailable) as caught:
+        orch.apply(SECRET, WEB, SVC)
+    assert [result.name for result in caught.value.applied] == ["db"]
+    assert [item.kind for item in caught.value.not_applied] == ["Deployment", "Service"]
+
+    again = orch.apply(SECRET, WEB, SVC)
+
+    assert [str(result) for result in again] == [
+        "secret/db unchanged",
+        "deployment/web created",
+        "service/web created",
+    ]
+
+
+def test_an_apply_refused_by_validation_applied_nothing(orch: Orchestrator) -> None:
+    with pytest.raises(ValidationError) as caught:
+        orch.apply(SVC, Deployment("Bad_Name", image="x"))
+
+    assert caught.value.applied == []
+    assert [item.name for item in caught.value.not_applied] == ["web", "Bad_Name"]
+
+
+def test_a_wait_that_fails_after_apply_says_everything_was_applied(
+    orch: Orchestrator, backend: Any, make_status: Any
+) -> None:
+    backend.statuses = [make_status(Phase.FAILED, message="progress deadline exceeded")]
+
+    with pytest.raises(RolloutFailed) as caught:
+        orch.apply(WEB, SVC, wait=True, timeout=5)
+
+    assert [result.kind for result in caught.value.applied] == ["Deployment", "Service"]
+    assert caught.value.not_applied == []
+
+
+def test_errors_outside_apply_carry_no_apply_progress() -> None:
+    error = NotFound("gone")
+
+    assert error.applied == []
+    assert error.not_applied == []
+
+
+def test_reading_capabilities_that_come_from_the_server_is_retried(
+    orch: Orchestrator, backend: Any
+) -> None:
+    class Flaky(type(backend)):  # type: ignore[misc]
+        failures = 2
+
+        @property
+        def capabilities(self) -> Capabilities:
+            if self.failures:
+                self.failures -= 1
+                raise BackendUnavailable("GET /v2/info: 503")
+            return Capabilities()
+
+    flaky = Orchestrator(Flaky(), retry=orch.retry)
+
+    assert flaky.capabilities == Capabilities()
 
 
 def test_apply_with_wait_waits_for_each_deployment(
@@ -340,21 +429,32 @@ def test_calls_refuse_an_invalid_namespace_before_calling_the_backend(
     assert backend.calls == []
 
 
-def test_rollback_to_the_previous_revision_is_not_retried(orch: Orchestrator, backend: Any) -> None:
-    backend.fail("rollback", BackendUnavailable("503"))
+@pytest.mark.parametrize("revision", [None, 2])
+def test_a_rollback_whose_outcome_is_unknown_is_not_retried(
+    orch: Orchestrator, backend: Any, revision: int | None
+) -> None:
+    backend.fail("rollback", BackendUnavailable("connection reset"))
 
     with pytest.raises(BackendUnavailable):
-        orch.rollback("web")
+        orch.rollback("web", to_revision=revision)
 
-    assert [call.args for call in backend.called("rollback")] == [("web", "default", None)]
+    assert [call.args for call in backend.called("rollback")] == [("web", "default", revision)]
 
 
-def test_rollback_to_a_given_revision_is_retried(orch: Orchestrator, backend: Any) -> None:
-    backend.fail("rollback", BackendUnavailable("503"))
+@pytest.mark.parametrize("revision", [None, 2])
+@pytest.mark.parametrize(
+    "error",
+    [BackendUnavailable("429", acted=False), Conflict("modified", reason="changed")],
+    ids=["nothing-acted", "conflict-changed"],
+)
+def test_a_rollback_that_changed_nothing_is_retried(
+    orch: Orchestrator, backend: Any, revision: int | None, error: Exception
+) -> None:
+    backend.fail("rollback", error)
 
-    orch.rollback("web", to_revision=2)
+    orch.rollback("web", to_revision=revision)
 
-    assert [call.args for call in backend.called("rollback")] == [("web", "default", 2)] * 2
+    assert [call.args for call in backend.called("rollback")] == [("web", "default", revision)] * 2
 
 
 @pytest.mark.parametrize("revision", [0, -1, True])

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from orchsdk import BackendUnavailable, Conflict, NotFound, RetryPolicy, ValidationError
-from orchsdk.retry import NO_RETRY
+from orchsdk.retry import NO_RETRY, retryable
 
 QUICK = RetryPolicy(attempts=4, initial_delay=0, max_delay=0, jitter=0)
 
@@ -61,6 +61,77 @@ def test_other_errors_are_not_retried(error: Exception) -> None:
         QUICK.call(operation)
 
     assert len(calls) == 1
+
+
+def test_a_conflict_of_a_changed_resource_is_retried() -> None:
+    operation, calls = failing(Conflict("the object has been modified", reason="changed"), "done")
+
+    assert QUICK.call(operation) == "done"
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("reason", ["exists", "locked", "other"])
+def test_other_conflicts_are_not_retried(reason: str) -> None:
+    operation, calls = failing(Conflict("no", reason=reason), "done")
+
+    with pytest.raises(Conflict):
+        QUICK.call(operation)
+
+    assert len(calls) == 1
+
+
+def test_an_operation_not_safe_to_repeat_is_not_retried_after_an_unknown_outcome() -> None:
+    operation, calls = failing(BackendUnavailable("connection reset"), "done")
+
+    with pytest.raises(BackendUnavailable):
+        QUICK.call(operation, idempotent=False)
+
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [BackendUnavailable("connection refused", acted=False), Conflict("x", reason="changed")],
+    ids=["acted-false", "conflict-changed"],
+)
+def test_an_operation_not_safe_to_repeat_is_retried_when_nothing_happened(
+    error: Exception,
+) -> None:
+    operation, calls = failing(error, "done")
+
+    assert QUICK.call(operation, idempotent=False) == "done"
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("error", "idempotent", "expected"),
+    [
+        (BackendUnavailable("x"), True, True),
+        (BackendUnavailable("x"), False, False),
+        (BackendUnavailable("x", acted=False), False, True),
+        (BackendUnavailable("x", acted=True), False, False),
+        (Conflict("x", reason="changed"), False, True),
+        (Conflict("x"), True, False),
+        (NotFound("x"), True, False),
+        (KeyError("x"), True, False),
+    ],
+)
+def test_retryable(error: BaseException, idempotent: bool, expected: bool) -> None:
+    assert retryable(error, idempotent) is expected
+
+
+def test_the_deadline_bounds_a_call_to_the_deadline_plus_one_try() -> None:
+    policy = RetryPolicy(attempts=100, deadline=0.3, initial_delay=0.01, max_delay=0.01, jitter=0)
+
+    def slow() -> str:
+        time.sleep(0.1)
+        raise BackendUnavailable("read timed out")
+
+    started = time.monotonic()
+    with pytest.raises(BackendUnavailable):
+        policy.call(slow)
+
+    assert time.monotonic() - started < 0.3 + 0.1 + 0.1
 
 
 def test_no_retry_tries_once() -> None:

@@ -175,8 +175,10 @@ class KubernetesEmulator:
             bookmark_seconds=bookmark_seconds,
         )
         self.server = LoopbackServer(self.router, fault_body=fault_status)
+        """The HTTP server: ``.faults`` to inject faults, ``.requests`` and ``.count()``."""
         self.router.server_address = self.server.url.split("://", 1)[1]
         self.control = RolloutControl(self)
+        """Steers rollouts (hold, release, step, finish, fail) and autoscalers (recommend)."""
         self._namespaces = (*_SYSTEM_NAMESPACES, *namespaces)
         self._directory: str | None = None
         self._clock: threading.Thread | None = None
@@ -248,6 +250,7 @@ class KubernetesEmulator:
 
     @property
     def context(self) -> str:
+        """The kubeconfig's context (and cluster and user) name: ``orchsdk-emulator``."""
         return CONTEXT
 
     @property

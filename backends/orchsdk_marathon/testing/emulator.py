@@ -149,6 +149,7 @@ class MarathonEmulator:
             self._store, self.events, tick_seconds=max(deployment_seconds, 0.004) / TICKS_PER_ROUND
         )
         self.control = Control(self._store, self._engine)
+        """Holds, steps, finishes, fails and locks deployments (see :class:`Control`)."""
         self._api = MarathonApi(
             self._store,
             self._engine,
