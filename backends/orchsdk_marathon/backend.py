@@ -323,7 +323,7 @@ class MarathonBackend(Backend):
             app = self._app(app_id(name, namespace))
             if app is None:
                 raise NotFound(f"Deployment {name!r} not found in namespace {namespace!r}")
-            return parse_app(app, namespace)  # type: ignore[return-value]
+            return parse_app(app, namespace, containerizer=self.settings.containerizer)  # type: ignore[return-value]
         if kind is Service:
             for app in self._service_carriers(namespace):
                 service = records_on(_labels(app), namespace).get(name)
@@ -346,7 +346,10 @@ class MarathonBackend(Backend):
     ) -> builtins.list[R]:
         found: builtins.list[Any]
         if kind is Deployment:
-            found = [parse_app(app, namespace) for app in self._apps(namespace)]
+            found = [
+                parse_app(app, namespace, containerizer=self.settings.containerizer)
+                for app in self._apps(namespace)
+            ]
         elif kind is Service:
             by_name: dict[str, Service] = {}
             for app in self._service_carriers(namespace):
