@@ -14,42 +14,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import attrs
 import pytest
-from click.testing import CliRunner
-
-from orchsdk.cli.app import run
 
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
+from cli_runner import Invoke, invoke_command  # noqa: E402 - needs the path above
+
 _stores = itertools.count()
-
-
-@attrs.frozen
-class Result:
-    """What one run of the command did."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.startswith("error: ")]
-
-
-Invoke = Callable[..., Result]
-
-
-def invoke_command(
-    *args: str, input: str | None = None, env: dict[str, str] | None = None
-) -> Result:
-    runner = CliRunner()
-    with runner.isolation(input=input, env=env) as (out, err, _):
-        code = run([str(arg) for arg in args])
-    return Result(code, out.getvalue().decode(), err.getvalue().decode())
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from cli_manifests import CONFIG, SECRET_VALUE, WEB
-from conftest import Invoke
+from cli_runner import Invoke
 
 Write = Callable[[str, str], Path]
 

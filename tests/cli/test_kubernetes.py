@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from cli_manifests import SECRET_VALUE, WEB, web
-from conftest import Invoke, Result, invoke_command
+from cli_runner import Invoke, Result, invoke_command
 
 Write = Callable[[str, str], Path]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from cli_manifests import CONFIG, SECRET_VALUE, WEB, web
-from conftest import Result, invoke_command
+from cli_runner import Result, invoke_command
 
 Write = Callable[[str, str], Path]
 

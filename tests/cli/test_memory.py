@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from cli_manifests import CONFIG, SECRET_VALUE, WEB, web
-from conftest import Invoke
+from cli_runner import Invoke
 
 import orchsdk
 from orchsdk import Backend, Capabilities, NotFound, OrchestratorError

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from cli_manifests import SECRET_VALUE, WEB
-from conftest import Invoke
+from cli_runner import Invoke
 
 Write = Callable[[str, str], Path]
 
