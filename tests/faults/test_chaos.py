@@ -135,6 +135,48 @@ def kubernetes() -> Iterator[KubernetesEmulator]:
         yield emulator
 
 
+def _mismatch(check: Any, chaos: Chaos, emulator: Any) -> AssertionError | None:
+    """The state check's failure, kept so the run's figures print before it is raised."""
+    try:
+        check(chaos, emulator)
+    except AssertionError as error:
+        return error
+    return None
+
+
+def _conclude(
+    backend: str,
+    chaos: Chaos,
+    recorder: Any,
+    mismatch: AssertionError | None,
+    *,
+    injected: int,
+    requests: int,
+    seconds: float,
+    output: Any,
+    tokens: list[str],
+    cli: Any,
+) -> None:
+    """Records the run's figures, then checks what every chaos run must show."""
+    FIGURES.append(
+        figures(
+            backend,
+            chaos,
+            injected=injected,
+            requests=requests,
+            retries=recorder.retries,
+            read_backs=recorder.read_backs,
+            seconds=seconds,
+            converged=mismatch is None,
+        )
+    )
+    _typed(chaos)
+    if mismatch is not None:
+        raise mismatch
+    assert injected > 0.15 * requests
+    _check_secrecy(chaos, recorder, output, tokens, cli)
+
+
 def test_kubernetes_converges_under_chaos(
     kubernetes: KubernetesEmulator, capfd: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -157,30 +199,20 @@ def test_kubernetes_converges_under_chaos(
         time.sleep(timing.quiet)  # any write still delayed in the server lands now
         emulator.settle()
 
-        mismatch: AssertionError | None = None
-        try:
-            _kubernetes_matches(chaos, emulator)
-        except AssertionError as error:
-            mismatch = error
-        converged = mismatch is None
+        mismatch = _mismatch(_kubernetes_matches, chaos, emulator)
         orch.close()
-    FIGURES.append(
-        figures(
-            "kubernetes",
-            chaos,
-            injected=injected,
-            requests=requests,
-            retries=recorder.retries,
-            read_backs=recorder.read_backs,
-            seconds=seconds,
-            converged=converged,
-        )
+    _conclude(
+        "kubernetes",
+        chaos,
+        recorder,
+        mismatch,
+        injected=injected,
+        requests=requests,
+        seconds=seconds,
+        output=capfd.readouterr(),
+        tokens=[emulator.token],
+        cli=cli,
     )
-    _typed(chaos)
-    if mismatch is not None:
-        raise mismatch
-    assert injected > 0.15 * requests
-    _check_secrecy(chaos, recorder, capfd.readouterr(), [emulator.token], cli)
     assert emulator.internal_errors == []
 
 
@@ -269,30 +301,20 @@ def test_marathon_converges_under_chaos(
         requests = len(emulator.server.requests) - requests_before
         time.sleep(timing.quiet)
 
-        mismatch: AssertionError | None = None
-        try:
-            _marathon_matches(chaos, emulator)
-        except AssertionError as error:
-            mismatch = error
-        converged = mismatch is None
+        mismatch = _mismatch(_marathon_matches, chaos, emulator)
         orch.close()
-    FIGURES.append(
-        figures(
-            "marathon",
-            chaos,
-            injected=injected,
-            requests=requests,
-            retries=recorder.retries,
-            read_backs=recorder.read_backs,
-            seconds=seconds,
-            converged=converged,
-        )
+    _conclude(
+        "marathon",
+        chaos,
+        recorder,
+        mismatch,
+        injected=injected,
+        requests=requests,
+        seconds=seconds,
+        output=capfd.readouterr(),
+        tokens=[MARATHON_TOKEN],
+        cli=cli,
     )
-    _typed(chaos)
-    if mismatch is not None:
-        raise mismatch
-    assert injected > 0.15 * requests
-    _check_secrecy(chaos, recorder, capfd.readouterr(), [MARATHON_TOKEN], cli)
 
 
 def _marathon_matches(chaos: Chaos, emulator: MarathonEmulator) -> None:
