@@ -195,14 +195,10 @@ def kubernetes_proxy() -> Iterator[Proxy]:
                 wait=True,
                 timeout=30,
             )
-            orch.apply(WEB.__class__(**{**_fields(WEB), "image": "nginx:1.28"}), wait=True)
+            orch.apply(attrs.evolve(WEB, image="nginx:1.28"), wait=True)
         proxy = Proxy(emulator.router)
         with proxy.server:
             yield proxy
-
-
-def _fields(spec: Deployment) -> dict[str, Any]:
-    return {field.name: getattr(spec, field.name) for field in attrs.fields(Deployment)}
 
 
 @pytest.mark.parametrize("body", KUBERNETES_BODIES)
@@ -270,7 +266,7 @@ def marathon_proxy() -> Iterator[Proxy]:
                 wait=True,
                 timeout=30,
             )
-            orch.apply(WEB.__class__(**{**_fields(WEB), "image": "nginx:1.28"}), wait=True)
+            orch.apply(attrs.evolve(WEB, image="nginx:1.28"), wait=True)
         proxy = Proxy(emulator.server.app)
         with proxy.server:
             yield proxy
