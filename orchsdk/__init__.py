@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "orchsdk.backend": ("Backend",),
     "orchsdk.capabilities": ("Capabilities", "Unsupported"),
-    "orchsdk.diffing": ("Change", "ResourceDiff"),
+    "orchsdk.diffing": ("Change", "Comparison", "ResourceDiff"),
     "orchsdk.errors": (
         "BackendUnavailable",
         "Conflict",
@@ -77,6 +77,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from orchsdk.capabilities import Capabilities as Capabilities
     from orchsdk.capabilities import Unsupported as Unsupported
     from orchsdk.diffing import Change as Change
+    from orchsdk.diffing import Comparison as Comparison
     from orchsdk.diffing import ResourceDiff as ResourceDiff
     from orchsdk.errors import BackendUnavailable as BackendUnavailable
     from orchsdk.errors import Conflict as Conflict

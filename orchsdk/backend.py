@@ -20,6 +20,8 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from orchsdk.capabilities import Capabilities, Unsupported
+from orchsdk.diffing import Comparison, mask_secret_values
+from orchsdk.errors import NotFound
 from orchsdk.models import Action, DeploymentStatus, Endpoint, Instance
 from orchsdk.resources import Resource
 
@@ -64,6 +66,25 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def apply(self, resource: Resource) -> Action:
         """Creates or updates ``resource`` so it matches the spec; says which it did."""
+
+    def compare(self, resource: Resource) -> Comparison:
+        """The documents :meth:`~orchsdk.Orchestrator.diff` compares: live and desired.
+
+        The default reads the resource with :meth:`get` and renders both sides, which
+        tells exactly what :meth:`apply` would do when parse and render are lossless and
+        apply writes what render returns. A backend whose apply decides "unchanged" by
+        other means (comparing the stored document with what it would send, or writing
+        more than render returns) overrides this so that diff and apply always agree.
+        Secret values must be masked with :func:`orchsdk.diffing.mask_secret_values`.
+        """
+        assert resource.namespace is not None, "the core sets the namespace"
+        try:
+            current = self.get(type(resource), resource.name, resource.namespace, reveal=True)
+        except NotFound:
+            current = None
+        current, desired = mask_secret_values(current, resource)
+        live = None if current is None else self.render(current)
+        return Comparison(live, self.render(desired))
 
     @abc.abstractmethod
     def get(self, kind: type[R], name: str, namespace: str, *, reveal: bool = False) -> R:

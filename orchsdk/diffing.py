@@ -15,7 +15,7 @@ from orchsdk._frozen import freeze_sequence
 from orchsdk.models import Action
 from orchsdk.resources import Resource, Secret
 
-__all__ = ["Change", "ResourceDiff", "changes_between", "mask_secret_values"]
+__all__ = ["Change", "Comparison", "ResourceDiff", "changes_between", "mask_secret_values"]
 
 _MISSING: Any = object()
 
@@ -52,6 +52,20 @@ class ResourceDiff:
         return "\n".join(lines)
 
 
+@attrs.frozen
+class Comparison:
+    """The two sides :meth:`~orchsdk.Orchestrator.diff` compares for one resource.
+
+    ``live`` is what the orchestrator holds now (``None`` when the resource does not
+    exist, so apply would create it) and ``desired`` what apply would write, both as
+    native documents in the form the backend's apply compares them, with secret values
+    masked. When the two are equal, apply reports the resource unchanged.
+    """
+
+    live: list[dict[str, Any]] | None
+    desired: list[dict[str, Any]]
+
+
 def changes_between(old: Any, new: Any, path: str = "") -> Iterator[Change]:
     """The leaf fields that differ between two JSON-like documents, by dotted path."""
     if isinstance(old, Mapping) and isinstance(new, Mapping):
@@ -61,7 +75,7 @@ def changes_between(old: Any, new: Any, path: str = "") -> Iterator[Change]:
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         for index, (before, after) in enumerate(zip(old, new, strict=True)):
             yield from changes_between(before, after, f"{path}[{index}]")
-    elif old != new:
+    elif old != new or isinstance(old, bool) is not isinstance(new, bool):
         yield Change(path, None if old is _MISSING else old, None if new is _MISSING else new)
 
 

@@ -14,7 +14,7 @@ import attrs
 
 from orchsdk.backend import Backend
 from orchsdk.capabilities import Capabilities, Unsupported, find_unsupported
-from orchsdk.diffing import ResourceDiff, changes_between, mask_secret_values
+from orchsdk.diffing import ResourceDiff, changes_between
 from orchsdk.errors import (
     FieldError,
     NotFound,
@@ -161,27 +161,13 @@ class Orchestrator:
         """
         diffs = []
         for resource in self._prepare(resources):
-            try:
-                current: Resource | None = self._call(
-                    partial(
-                        self.backend.get, type(resource), resource.name, _ns(resource), reveal=True
-                    ),
-                    f"get {_ref(resource)}",
-                )
-            except NotFound:
-                current = None
-            current, desired = mask_secret_values(current, resource)
-            before = (
-                self._call(partial(self.backend.render, current), f"render {_ref(resource)}")
-                if current is not None
-                else []
-            )
-            after = self._call(partial(self.backend.render, desired), f"render {_ref(resource)}")
-            if len(before) == len(after) == 1:
-                changes = tuple(changes_between(before[0], after[0]))
+            sides = self._call(partial(self.backend.compare, resource), f"compare {_ref(resource)}")
+            before = sides.live or []
+            if len(before) == len(sides.desired) == 1:
+                changes = tuple(changes_between(before[0], sides.desired[0]))
             else:
-                changes = tuple(changes_between(before, after))
-            if current is None:
+                changes = tuple(changes_between(before, sides.desired))
+            if sides.live is None:
                 action = Action.CREATED
             else:
                 action = Action.UPDATED if changes else Action.UNCHANGED

@@ -25,6 +25,7 @@ from orchsdk import (
     Backend,
     BackendUnavailable,
     Capabilities,
+    Comparison,
     ConfigMap,
     Conflict,
     Deployment,
@@ -41,7 +42,7 @@ from orchsdk import (
     UnsupportedFeature,
 )
 from orchsdk_marathon import labels as L
-from orchsdk_marathon.compare import matches
+from orchsdk_marathon.compare import as_compared, matches
 from orchsdk_marathon.config import Settings, parse_url
 from orchsdk_marathon.errors import AppLocked, UnexpectedResponse, reads_answers
 from orchsdk_marathon.parse import parse_app, split_app_id, user_labels
@@ -194,21 +195,9 @@ class MarathonBackend(Backend):
         raise self._kind_unsupported(type(resource), resource.name)
 
     def _apply_deployment(self, spec: Deployment) -> Action:
-        namespace = spec.namespace or self.default_namespace
-        identifier = app_id(spec.name, namespace)
-        current = self._app(identifier)
-        carriers = self._service_carriers(namespace)
-        services: dict[str, Service] = {}
-        for app in carriers:
-            for name, service in records_on(_labels(app), namespace).items():
-                services.setdefault(name, service)
-        document = render_app(
-            spec, services=services.values(), containerizer=self.settings.containerizer
-        )
-        if current is not None:
-            self._check_orphans(spec, current, carriers, namespace)
-            if matches(document, current):
-                return Action.UNCHANGED
+        identifier, current, document = self._desired_app(spec)
+        if current is not None and matches(document, current):
+            return Action.UNCHANGED
         try:
             reply = self._write(identifier, document, partial=False)
         except BackendUnavailable as error:
@@ -218,6 +207,51 @@ class MarathonBackend(Backend):
         if reply.status == 201:
             return Action.CREATED
         return Action.UPDATED  # (also when another client created it since our read)
+
+    def _desired_app(self, spec: Deployment) -> tuple[str, Json | None, Json]:
+        """The app's id, the app as stored (None when new) and the app apply would write."""
+        namespace = spec.namespace or self.default_namespace
+        identifier = app_id(spec.name, namespace)
+        current = self._app(identifier)
+        services = self._services_selecting(spec, current, namespace)
+        document = render_app(spec, services=services, containerizer=self.settings.containerizer)
+        return identifier, current, document
+
+    def _services_selecting(
+        self, spec: Deployment, current: Json | None, namespace: str
+    ) -> Collection[Service]:
+        """The namespace's services whose selector matches the deployment's labels.
+
+        When the app exists with the same labels and every service recorded on it still
+        selects it, those records are the answer: a service that selects these labels
+        was put on the app when either of them was applied. Only a new app or new labels
+        need the namespace's service carriers, one request whose answer grows with the
+        namespace, and the check that no service is left selecting nothing.
+        """
+        if current is not None:
+            base, recorded = without_services(current, namespace)
+            if user_labels(base) == dict(spec.labels) and all(
+                selects(service, spec.labels) for service in recorded.values()
+            ):
+                return recorded.values()
+        carriers = self._service_carriers(namespace)
+        if current is not None:
+            self._check_orphans(spec, current, carriers, namespace)
+        services: dict[str, Service] = {}
+        for app in carriers:
+            for name, service in records_on(_labels(app), namespace).items():
+                services.setdefault(name, service)
+        return services.values()
+
+    @reads_answers
+    def compare(self, resource: Resource) -> Comparison:
+        """A deployment's stored app as apply compares it (:func:`as_compared`), and the
+        app apply would write, services' labels included; other kinds as the default."""
+        if not isinstance(resource, Deployment):
+            return super().compare(resource)
+        _, current, document = self._desired_app(resource)
+        live = None if current is None else [as_compared(document, current)]
+        return Comparison(live, [document])
 
     def _landed(self, identifier: str, document: Json) -> bool:
         """Whether a write whose answer was lost did land: the app reads back as sent.

@@ -12,6 +12,9 @@ in the stored app:
 - numbers: equal as doubles; constraints as a set (Marathon keeps a ``Set``), and
   ``[f, "UNIQUE"]`` equals ``[f, "UNIQUE", ""]``;
 - ``cmd``/``args`` that were not sent must be absent: one of them replaced the other.
+
+:func:`as_compared` gives the stored app in the shape of the sent one, so that a diff
+shows exactly the fields that make an apply write.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 from orchsdk_marathon.fields import constraint_set
 
-__all__ = ["matches"]
+__all__ = ["as_compared", "matches"]
 
 _EXACT_MAPS = frozenset({"labels", "env", "secrets"})
 _EXCLUSIVE = ("cmd", "args")
@@ -30,6 +33,11 @@ _EXCLUSIVE = ("cmd", "args")
 
 def _empty(value: Any) -> bool:
     return value is None or value == [] or value == {}
+
+
+def _present(entries: Mapping[str, Any]) -> set[str]:
+    """The keys of a map whose keys are data, less those set to null (as if absent)."""
+    return {key for key, value in entries.items() if value is not None}
 
 
 def _same(sent: Any, stored: Any, key: str) -> bool:
@@ -42,7 +50,7 @@ def _same(sent: Any, stored: Any, key: str) -> bool:
             return not sent
         if not isinstance(stored, Mapping):
             return False
-        if key in _EXACT_MAPS and set(sent) != {k for k, v in stored.items() if v is not None}:
+        if key in _EXACT_MAPS and _present(sent) != _present(stored):
             return False
         return all(_same(value, stored.get(name), name) for name, value in sent.items())
     if isinstance(sent, list):
@@ -62,3 +70,48 @@ def matches(sent: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
         if key not in sent and not _empty(stored.get(key)):
             return False
     return _same(dict(sent), stored, "")
+
+
+def _project(sent: Any, stored: Any, key: str) -> Any:
+    """``stored`` in the shape of ``sent``: what ``_same`` finds equal is given as sent."""
+    if _same(sent, stored, key):
+        return sent
+    if isinstance(sent, Mapping) and isinstance(stored, Mapping):
+        projected = {}
+        for name, value in sent.items():
+            inner = stored.get(name)
+            if _same(value, inner, name):
+                projected[name] = value
+            elif inner is not None:
+                projected[name] = _project(value, inner, name)
+        if key in _EXACT_MAPS:
+            projected.update(
+                {
+                    name: value
+                    for name, value in stored.items()
+                    if name not in sent and value is not None
+                }
+            )
+        return projected
+    if (
+        isinstance(sent, list)
+        and isinstance(stored, list)
+        and len(sent) == len(stored)
+        and key != "constraints"
+    ):
+        return [_project(a, b, key) for a, b in zip(sent, stored, strict=True)]
+    return stored
+
+
+def as_compared(sent: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored app as :func:`matches` sees it next to ``sent``.
+
+    Fields that match are given as sent and fields Marathon added are left out, so the
+    result equals ``sent`` exactly when ``matches(sent, stored)``; where they differ it
+    holds the stored values (and a stored ``cmd`` or ``args`` that was not sent).
+    """
+    projected: dict[str, Any] = _project(dict(sent), stored, "")
+    for key in _EXCLUSIVE:
+        if key not in sent and not _empty(stored.get(key)):
+            projected[key] = stored[key]
+    return projected

@@ -180,18 +180,12 @@ def test_fields_the_spec_cannot_say_survive_an_update_of_the_spec(
     assert dig(stored, path) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orchsdk/orchestrator.py Orchestrator.diff() compares render(parse(live)) with "
-    "render(spec), never the live document: for an app that apply rewrites although the "
-    "spec read from it is unchanged (here a stale orchsdk.* bookkeeping label someone left "
-    "on it, which apply removes: a new app version and a restart of every task) diff says "
-    "'unchanged' and apply says 'updated'",
-)
 def test_diff_and_apply_agree_on_a_hand_written_app(
     marathon: Orchestrator, marathon_emulator: MarathonEmulator
 ) -> None:
+    """Fixed: a stale orchsdk.* label, which apply removes, shows in the diff."""
     post_app(marathon_emulator, labels={"orchsdk.command": "2"})
     spec = marathon.get(Deployment, "app")
-    predicted = marathon.diff(spec)[0].action
-    assert marathon.apply(spec)[0].action is predicted
+    diff = marathon.diff(spec)[0]
+    assert [str(change) for change in diff.changes] == ["- labels.orchsdk.command: '2'"]
+    assert marathon.apply(spec)[0].action is diff.action

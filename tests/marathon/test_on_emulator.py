@@ -101,6 +101,20 @@ def test_a_canary_joins_the_service_of_the_stable_deployment(
     assert marathon.app("/shop/web-canary")["container"]["portMappings"][0]["labels"] == {}
 
 
+def test_diff_of_a_deployment_behind_a_service_shows_only_what_apply_changes(
+    orch: Orchestrator,
+) -> None:
+    """The service's labels on the app are part of what apply writes, not a change."""
+    service = Service("front", selector={"app": "web"}, ports=[Port(80, target_port="http")])
+    orch.apply(web(), service, wait=True, timeout=10)
+    [same] = orch.diff(web())
+    assert (same.action, same.changes) == (Action.UNCHANGED, ())
+    [changed] = orch.diff(web(image="nginx:1.28"))
+    assert changed.action is Action.UPDATED
+    assert [change.path for change in changed.changes] == ["container.docker.image"]
+    assert orch.apply(web(image="nginx:1.28"))[0].action is Action.UPDATED
+
+
 def test_a_write_to_a_locked_app_waits_for_the_lock_then_succeeds(
     marathon: Any, orch: Orchestrator
 ) -> None:

@@ -148,20 +148,31 @@ def test_apply_of_an_unchanged_deployment_sends_no_write(
     wire: responses.RequestsMock, orch: Orchestrator
 ) -> None:
     wire.add("GET", f"{M1}/v2/apps/shop/web", json={"app": stored(web())})
-    apps(wire)
     [result] = orch.apply(web())
     assert result.action is Action.UNCHANGED
-    assert [line.split()[0] for line in sent(wire)] == ["GET", "GET"]
+    assert sent(wire) == ["GET /v2/apps/shop/web"]
+
+
+def test_apply_with_changed_labels_reads_the_namespace_services(
+    wire: responses.RequestsMock, orch: Orchestrator
+) -> None:
+    """New labels may start or stop a service selecting the app: the carriers are read."""
+    wire.add("GET", f"{M1}/v2/apps/shop/web", json={"app": stored(web())})
+    apps(wire)
+    wire.add("PUT", f"{M1}/v2/apps/shop/web", json={"deploymentId": "d-2", "version": V2})
+    [result] = orch.apply(web(labels={"app": "web", "track": "canary"}))
+    assert result.action is Action.UPDATED
+    assert sent(wire) == ["GET /v2/apps/shop/web", "GET /v2/apps", "PUT /v2/apps/shop/web"]
 
 
 def test_apply_of_a_changed_deployment_replaces_the_app(
     wire: responses.RequestsMock, orch: Orchestrator
 ) -> None:
     wire.add("GET", f"{M1}/v2/apps/shop/web", json={"app": stored(web())})
-    apps(wire)
     wire.add("PUT", f"{M1}/v2/apps/shop/web", json={"deploymentId": "d-2", "version": V2})
     [result] = orch.apply(web(image="nginx:1.28"))
     assert result.action is Action.UPDATED
+    assert sent(wire) == ["GET /v2/apps/shop/web", "PUT /v2/apps/shop/web"]
     assert body(wire.calls[-1])["container"]["docker"]["image"] == "nginx:1.28"
 
 
@@ -365,7 +376,6 @@ def test_tls_verification_is_on_by_default_and_can_be_turned_off() -> None:
 
 def locked_app(wire: responses.RequestsMock) -> None:
     wire.add("GET", f"{M1}/v2/apps/shop/web", json={"app": stored(web())})
-    apps(wire)
     wire.add("PUT", f"{M1}/v2/apps/shop/web", status=409, json=LOCKED)
 
 
@@ -381,7 +391,6 @@ def test_a_locked_app_waits_for_its_deployments_then_writes_once_more(
     assert result.action is Action.UPDATED
     assert sent(wire) == [
         "GET /v2/apps/shop/web",
-        "GET /v2/apps",
         "PUT /v2/apps/shop/web",
         "GET /v2/deployments",
         "GET /v2/deployments",
