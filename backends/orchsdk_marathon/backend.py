@@ -15,7 +15,7 @@ import builtins
 import logging
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Generator, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from orchsdk import (
@@ -45,6 +45,7 @@ from orchsdk_marathon import labels as L
 from orchsdk_marathon.compare import as_compared, matches
 from orchsdk_marathon.config import Settings, parse_url
 from orchsdk_marathon.errors import AppLocked, UnexpectedResponse, reads_answers
+from orchsdk_marathon.events import WATCHED, AppEvents
 from orchsdk_marathon.parse import parse_app, split_app_id, user_labels
 from orchsdk_marathon.render import app_id, render_app, render_secret
 from orchsdk_marathon.secret_store import SecretStore
@@ -76,6 +77,14 @@ _STATUS_EMBED = ["app.tasks", "app.deployments", "app.lastTaskFailure"]
 _VERSION_FIELDS = frozenset({"version", "versionInfo"})
 _LOCK_POLL_FIRST = 0.05
 _LOCK_POLL_MAX = 1.0
+_WATCH_INTERVAL = 0.25
+"""Seconds a wait lets pass between reads for events other than a deployment's end (a
+burst of task updates makes one read), and its polling interval without a stream."""
+_WATCH_POLL_FIRST = 0.02
+_ATTACH_WAIT = 1.0
+"""Seconds a wait gives Marathon to register a new stream before it reads the status."""
+_STREAM_QUICK_END = 0.1
+"""A stream that ends sooner than this is opened again only after as long (no spinning)."""
 
 
 class MarathonBackend(Backend):
@@ -111,6 +120,8 @@ class MarathonBackend(Backend):
         self._ours: dict[str, str] = {}
         """App id -> the last deployment this backend started for it."""
         self._revisions: dict[tuple[str, str], int] = {}
+        self._secret_keys_known: dict[tuple[str, str], frozenset[str]] = {}
+        """(namespace, secret) -> the keys this backend last wrote or listed there."""
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> MarathonBackend:
@@ -333,21 +344,56 @@ class MarathonBackend(Backend):
         return Action.UPDATED if writes else Action.UNCHANGED
 
     def _apply_secret(self, secret: Secret) -> Action:
+        """Writes the keys whose value differs and removes the keys the spec dropped.
+
+        The DC/OS store keeps one path per key and has no multi-key read, so each key is
+        read on its own (absent: a new key). The secret's keys are listed first, one more
+        request, only when the store may hold keys the spec has not: when this backend
+        does not know the secret's key set, or knows one with keys the spec lacks. The
+        known set is the one this backend last wrote or listed; it is forgotten while an
+        apply runs, so one that fails part way makes the next apply list again. A key
+        that another client added since this backend wrote the secret is therefore left
+        in place (until a backend that does not know the secret applies it).
+
+        CREATED when no key existed, UPDATED when a key was written or removed,
+        UNCHANGED otherwise, as the store answered these requests.
+        """
         store = self._store(secret.name)
         namespace = secret.namespace or self.default_namespace
-        present = set(self._secret_keys(store, namespace, secret.name))
-        changed = False
-        for key, value in secret.data.items():
-            if key in present and store.read(namespace, secret.name, key) == value:
-                continue
-            store.write(value, namespace, secret.name, key)
-            changed = True
-        for key in sorted(present - set(secret.data)):
-            store.remove(namespace, secret.name, key)
-            changed = True
-        if not present:
+        wanted = frozenset(secret.data)
+        known = self._known_keys(namespace, secret.name)
+        self._remember_keys(namespace, secret.name, None)
+        present = None
+        if known is None or not known <= wanted:
+            present = frozenset(self._listed_keys(store, namespace, secret.name))
+        existed, changed = self._write_keys(store, secret, namespace, present)
+        stale = frozenset() if present is None else present - wanted
+        for key in sorted(stale):
+            changed = store.remove(namespace, secret.name, key) or changed
+        self._remember_keys(namespace, secret.name, wanted)
+        if not existed and not present:
             return Action.CREATED
         return Action.UPDATED if changed else Action.UNCHANGED
+
+    @staticmethod
+    def _write_keys(
+        store: SecretStore, secret: Secret, namespace: str, present: frozenset[str] | None
+    ) -> tuple[bool, bool]:
+        """Writes each key whose value differs; whether any key existed, and any was written.
+
+        ``present``: the keys just listed (a key not among them is new, not read), or
+        None when each key must be read to know.
+        """
+        existed = changed = False
+        for key, value in secret.data.items():
+            current = None
+            if present is None or key in present:
+                current = store.find(namespace, secret.name, key)
+            existed = existed or current is not None
+            if current != value:
+                store.write(value, namespace, secret.name, key)
+                changed = True
+        return existed, changed
 
     # -- read --------------------------------------------------------------------
 
@@ -509,6 +555,89 @@ class MarathonBackend(Backend):
             if isinstance(item, Mapping) and item.get("id") in ids:
                 return f" (step {item.get('currentStep')} of {item.get('totalSteps')})"
         return ""
+
+    def watch_status(self, name: str, namespace: str, timeout: float) -> Iterator[DeploymentStatus]:
+        """Follows the app through Marathon's event stream (``GET /v2/events``).
+
+        Yields the status read once the stream is attached, then a fresh one each time an
+        event about the app arrives: at once after one of its deployments ends, else at
+        most every 250 ms. A stream that drops is opened again and the status read again
+        (events sent meanwhile are lost, the state is not). When the stream cannot be
+        opened now, or a status read fails, for a reason the core retries
+        (``BackendUnavailable``), the watch ends: the core reads the status with its
+        retries and calls again. When the stream is refused for good (no permission to
+        read events, a proxy that does not carry it, only standby servers configured),
+        the status is polled instead, every 250 ms at most. Ends after ``timeout``
+        seconds; closing the generator closes the stream.
+        """
+        deadline = time.monotonic() + timeout
+        identifier = app_id(name, namespace)
+        while (remaining := deadline - time.monotonic()) > 0:
+            opened = time.monotonic()
+            try:
+                events = self._events(identifier, remaining)
+            except BackendUnavailable:
+                return
+            except OrchestratorError as refused:
+                log.info("%s: no event stream (%s); polling its status", identifier, refused)
+                yield from self._poll_status(name, namespace, deadline)
+                return
+            try:
+                dropped = yield from self._follow(events, name, namespace, deadline)
+            finally:
+                events.close()
+            if not dropped:
+                return
+            if time.monotonic() - opened < _STREAM_QUICK_END:
+                time.sleep(max(0.0, min(_STREAM_QUICK_END, deadline - time.monotonic())))
+
+    def _events(self, identifier: str, remaining: float) -> AppEvents:
+        """Opens ``/v2/events`` for the event types a wait follows, in Marathon's light
+        format (1.7+; later ones have no other, earlier ones ignore the option). Its
+        timeouts end within ``remaining`` seconds: a silent server cannot hold the wait."""
+        connect, read = self.settings.timeout
+        response = self._marathon.stream(
+            "/v2/events",
+            params={"event_type": builtins.list(WATCHED), "plan-format": "light"},
+            accept="text/event-stream",
+            timeout=(min(connect, remaining), min(read, remaining)),
+        )
+        return AppEvents(response, identifier)
+
+    def _follow(
+        self, events: AppEvents, name: str, namespace: str, deadline: float
+    ) -> Generator[DeploymentStatus, None, bool]:
+        """Yields the status once the stream is attached, then after each change it tells
+        of. Returns True when the stream ended (to be opened again), False at the
+        deadline or when a status read failed."""
+        events.attached(min(_ATTACH_WAIT, deadline - time.monotonic()))
+        while True:
+            try:
+                status = self.status(name, namespace)
+            except BackendUnavailable:
+                return False
+            calm_until = time.monotonic() + _WATCH_INTERVAL
+            yield status
+            if not events.wait(deadline - time.monotonic(), calm_until):
+                return events.ended
+
+    def _poll_status(
+        self, name: str, namespace: str, deadline: float
+    ) -> Iterator[DeploymentStatus]:
+        """Yields the status every 250 ms at most (from 20 ms, growing) until ``deadline``:
+        a wait without an event stream. Ends early when a read fails, as :meth:`_follow`."""
+        delay = _WATCH_POLL_FIRST
+        while True:
+            try:
+                status = self.status(name, namespace)
+            except BackendUnavailable:
+                return
+            yield status
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 1.5, _WATCH_INTERVAL)
 
     @reads_answers
     def rollback(self, name: str, namespace: str, revision: int | None) -> None:
@@ -760,9 +889,31 @@ class MarathonBackend(Backend):
         except UnsupportedFeature:
             return None
 
+    def _secret_keys(self, store: SecretStore, namespace: str, name: str) -> builtins.list[str]:
+        """The secret's keys, listed (one request), and remembered as its known key set."""
+        keys = self._listed_keys(store, namespace, name)
+        self._remember_keys(namespace, name, keys)
+        return keys
+
     @staticmethod
-    def _secret_keys(store: SecretStore, namespace: str, name: str) -> builtins.list[str]:
+    def _listed_keys(store: SecretStore, namespace: str, name: str) -> builtins.list[str]:
+        """The secret's keys as the store lists them now (one request)."""
         return [entry for entry in store.list(namespace, name) if entry and "/" not in entry]
+
+    def _known_keys(self, namespace: str, name: str) -> frozenset[str] | None:
+        """The keys this backend last wrote or listed for a secret; None when unknown."""
+        with self._lock:
+            return self._secret_keys_known.get((namespace, name))
+
+    def _remember_keys(self, namespace: str, name: str, keys: Iterable[str] | None) -> None:
+        """Records a secret's key set (None forgets it); bounded like the revisions."""
+        with self._lock:
+            if keys is None:
+                self._secret_keys_known.pop((namespace, name), None)
+                return
+            if len(self._secret_keys_known) > 4096:
+                self._secret_keys_known.clear()
+            self._secret_keys_known[(namespace, name)] = frozenset(keys)
 
 
 def _labels(app: Mapping[str, Any]) -> dict[str, Any]:

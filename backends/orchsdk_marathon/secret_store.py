@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from orchsdk import BackendUnavailable, NotFound, OrchestratorError
 from orchsdk_marathon.errors import UnexpectedResponse
-from orchsdk_marathon.transport import Transport, quote_path
+from orchsdk_marathon.transport import Reply, Transport, quote_path
 
 __all__ = ["SecretStore"]
 
@@ -49,12 +49,13 @@ class SecretStore:
 
     def read(self, *segments: str) -> str:
         """The value at a path; :class:`~orchsdk.NotFound` if there is none."""
-        reply = self._http.request("GET", _STORE + quote_path(*segments))
-        document = reply.json(quote=False)
-        value = document.get("value") if isinstance(document, Mapping) else None
-        if not isinstance(value, str):
-            raise UnexpectedResponse(f"{reply.what}: expected {{'value': <string>}}")
-        return value
+        return _value(self._http.request("GET", _STORE + quote_path(*segments)))
+
+    def find(self, *segments: str) -> str | None:
+        """The value at a path, or None if there is none (a 404 is an answer here: one
+        request tells a new key from an existing one)."""
+        reply = self._http.request("GET", _STORE + quote_path(*segments), accept=(404,))
+        return None if reply.status == 404 else _value(reply)
 
     def write(self, value: str, *segments: str) -> None:
         """Creates the path with ``value``, or updates it if it exists.
@@ -101,3 +102,12 @@ class SecretStore:
         except OrchestratorError:
             return False
         return False
+
+
+def _value(reply: Reply) -> str:
+    """The ``{"value": ...}`` of a read (the body is never quoted: it holds the secret)."""
+    document = reply.json(quote=False)
+    value = document.get("value") if isinstance(document, Mapping) else None
+    if not isinstance(value, str):
+        raise UnexpectedResponse(f"{reply.what}: expected {{'value': <string>}}")
+    return value

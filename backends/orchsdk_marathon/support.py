@@ -81,7 +81,7 @@ def capabilities_for(
         node_services=False,
         file_mounts=mesos,
         gpus=gpus,
-        status_stream=False,
+        status_stream=True,
         reasons=reasons,
     )
 

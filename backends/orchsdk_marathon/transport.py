@@ -155,11 +155,7 @@ class Transport:
         """
         method = method.upper()
         what = f"{method} {path}"
-        with self._lock:
-            first = self._preferred
-        order = [(first + offset) % len(self.servers) for offset in range(len(self.servers))]
-        if method not in SAFE_METHODS:
-            order = order[:1]
+        order = self._order(method)
         failures: list[tuple[str, OrchestratorError]] = []
         maybe_acted = False
         for position, index in enumerate(order):
@@ -187,6 +183,93 @@ class Transport:
             raise self._error(status, headers, body, what)
         raise self._combined(failures, what)
 
+    def stream(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | list[str]] | None = None,
+        accept: str,
+        timeout: tuple[float, float],
+    ) -> requests.Response:
+        """Opens a long-lived ``GET`` (an event stream) and returns the open response.
+
+        The caller reads it (``iter_content``) and closes it. Servers are tried in order as
+        for :meth:`request`; a server that redirects (a standby Marathon sends
+        ``/v2/events`` to its leader) is passed over for the next one, as credentials go
+        only to the configured servers. An answer of another type than ``accept`` (a
+        proxy's page) is an :class:`~orchsdk_marathon.errors.UnexpectedResponse`.
+        ``timeout`` is ``(connect, read)``: the read timeout bounds the wait for the answer
+        and for each later read. Other errors are those of :meth:`request`.
+        """
+        what = f"GET {path}"
+        failures: list[tuple[str, OrchestratorError]] = []
+        for index in self._order("GET"):
+            server = self.servers[index]
+            outcome = self._open(index, path, params, accept, timeout, what)
+            if isinstance(outcome, _Failure):
+                failures.append((server, outcome.error))
+                if outcome.fatal:
+                    break
+                continue
+            with self._lock:
+                self._preferred = index
+            return outcome
+        raise self._combined(failures, what)
+
+    def _open(
+        self,
+        index: int,
+        path: str,
+        params: Mapping[str, str | list[str]] | None,
+        accept: str,
+        timeout: tuple[float, float],
+        what: str,
+    ) -> requests.Response | _Failure:
+        """One server's streaming answer, or why it cannot give one (see :meth:`stream`)."""
+        import requests
+
+        server = self.servers[index]
+        try:
+            response = self._box.get().get(
+                server + path,
+                params=params,
+                headers={"Accept": accept, "Accept-Encoding": "identity"},
+                stream=True,
+                allow_redirects=False,
+                timeout=timeout,
+                verify=self._settings.verify,
+            )
+        except requests.exceptions.RequestException as error:
+            return self._failure(index, what, error)
+        status = response.status_code
+        log.debug("GET %s%s -> %d (a stream)", server, path, status)
+        if 200 <= status < 300:
+            kind = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+            if kind == accept:
+                return response
+            response.close()
+            message = f"{what} on {server}: the answer is {kind or 'untyped'}, not {accept}"
+            return _Failure(UnexpectedResponse(message), fatal=True, maybe_acted=False)
+        if response.is_redirect:
+            response.close()
+            message = f"{what} on {server}: redirected to another server (a standby Marathon)"
+            return _Failure(OrchestratorError(self.scrub(message)), fatal=False, maybe_acted=False)
+        try:
+            with response:
+                body = response.content
+        except requests.exceptions.RequestException as error:
+            return self._failure(index, what, error)
+        refused = self._error(status, dict(response.headers), body, what)
+        return _Failure(refused, fatal=status not in _FAILOVER_STATUSES, maybe_acted=False)
+
+    def _order(self, method: str) -> list[int]:
+        """The servers to try, by index: the one that last answered first; only that one
+        for a method that is not safe to send again."""
+        with self._lock:
+            first = self._preferred
+        order = [(first + offset) % len(self.servers) for offset in range(len(self.servers))]
+        return order if method in SAFE_METHODS else order[:1]
+
     def _send(
         self,
         index: int,
@@ -212,23 +295,29 @@ class Transport:
                 verify=self._settings.verify,
             )
             content = response.content
-        except requests.exceptions.SSLError as error:
-            message = f"{what} on {self.servers[index]}: TLS verification failed ({error}); "
-            message += "pass verify=<CA bundle path>, or verify=False to opt out"
-            return _Failure(OrchestratorError(self.scrub(message)), fatal=False, maybe_acted=False)
-        except requests.exceptions.ConnectTimeout as error:
-            return self._unreachable(index, what, "connect timed out", error, maybe_acted=False)
-        except requests.exceptions.Timeout as error:
-            return self._unreachable(index, what, "no answer in time", error, maybe_acted=True)
-        except requests.exceptions.ConnectionError as error:
-            acted = not _never_connected(error)
-            return self._unreachable(index, what, "connection failed", error, maybe_acted=acted)
         except requests.exceptions.RequestException as error:
-            message = self.scrub(f"{what} on {self.servers[index]}: {error}")
-            return _Failure(OrchestratorError(message), fatal=True, maybe_acted=False)
+            return self._failure(index, what, error)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("%s %s -> %d (%.0f ms)", method, url, response.status_code, elapsed)
         return response.status_code, dict(response.headers), content
+
+    def _failure(self, index: int, what: str, error: Exception) -> _Failure:
+        """A request that got no answer from a server: why, and whether it may have acted."""
+        import requests
+
+        if isinstance(error, requests.exceptions.SSLError):
+            message = f"{what} on {self.servers[index]}: TLS verification failed ({error}); "
+            message += "pass verify=<CA bundle path>, or verify=False to opt out"
+            return _Failure(OrchestratorError(self.scrub(message)), fatal=False, maybe_acted=False)
+        if isinstance(error, requests.exceptions.ConnectTimeout):
+            return self._unreachable(index, what, "connect timed out", error, maybe_acted=False)
+        if isinstance(error, requests.exceptions.Timeout):
+            return self._unreachable(index, what, "no answer in time", error, maybe_acted=True)
+        if isinstance(error, requests.exceptions.ConnectionError):
+            acted = not _never_connected(error)
+            return self._unreachable(index, what, "connection failed", error, maybe_acted=acted)
+        message = self.scrub(f"{what} on {self.servers[index]}: {error}")
+        return _Failure(OrchestratorError(message), fatal=True, maybe_acted=False)
 
     def _unreachable(
         self, index: int, what: str, summary: str, error: Exception, *, maybe_acted: bool

@@ -487,9 +487,8 @@ def test_capabilities_say_why_each_one_is_off() -> None:
         "node_services",
         "file_mounts",
         "gpus",
-        "status_stream",
     ]
-    assert all(name in caps.reasons for name in off if name != "status_stream")
+    assert all(name in caps.reasons for name in off)
     assert "secret_store" in caps.reason("secrets")
     no_feature = capabilities_for(secret_store=True, features=[], containerizer="mesos")
     assert "enable_features secrets" in no_feature.reason("secrets")
