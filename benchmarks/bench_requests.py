@@ -49,7 +49,7 @@ MARATHON_MINIMUM = {
     "secret unchanged": (1, "one GET of the value, no write"),
     "scale": (1, "PUT {instances} with partialUpdate"),
     "status": (1, "GET /v2/apps/{id}?embed=app.deployments&embed=app.tasks"),
-    "wait": (1, "polling: at least one GET (the event stream could make it one stream)"),
+    "wait": (1, "one event stream (GET /v2/events), and no read"),
     "rollback": (2, "GET /v2/apps/{id}/versions + PUT {version}"),
 }
 

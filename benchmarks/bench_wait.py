@@ -197,7 +197,7 @@ def _marathon(samples: int, delays: tuple[float, ...]) -> list[dict[str, Any]]:
     baseline = f"requests: GET /v2/deployments every {MARATHON_POLL * 1000:.0f} ms"
     return [
         row(
-            "marathon: rollout finished -> wait() returned (polling)",
+            "marathon: rollout finished -> wait() returned (event stream)",
             "latency",
             "s",
             latencies["orchsdk"],
