@@ -2,18 +2,18 @@
 
 Writes are server-side apply patches with field manager ``orchsdk``; reads ask for
 raw JSON (``_preload_content=False``) so no field is lost to the client's typed
-models. ``kubernetes`` is imported when the backend is made, each API class on its
-first use.
+models. What the backend last saw of each object is kept in an
+:class:`~orchsdk_kubernetes.object_cache.ObjectCache`, so that an apply is one request.
+``kubernetes`` is imported when the backend is made, each API class on its first use.
 """
 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import functools
 import json
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from orchsdk import (
     Backend,
     BackendUnavailable,
     Capabilities,
+    Comparison,
     ConfigMap,
     Deployment,
     DeploymentStatus,
@@ -34,11 +35,22 @@ from orchsdk import (
     Resource,
     Secret,
     Service,
+    ValidationError,
 )
 from orchsdk.backend import url_options
+from orchsdk.diffing import mask_secret_values
 from orchsdk_kubernetes.connection import ConnectionSettings, connect_client
 from orchsdk_kubernetes.errors import UnexpectedResponse, map_api_exception
-from orchsdk_kubernetes.names import REVISION_ANNOTATION
+from orchsdk_kubernetes.names import AUTOSCALER_ANNOTATION, HANDOVER_MANAGER, REVISION_ANNOTATION
+from orchsdk_kubernetes.object_cache import (
+    ABSENT,
+    Group,
+    Key,
+    ObjectCache,
+    Seen,
+    autoscaler_of,
+    content,
+)
 from orchsdk_kubernetes.parse import parse
 from orchsdk_kubernetes.render import render
 from orchsdk_kubernetes.rollback import (
@@ -58,9 +70,10 @@ P = ParamSpec("P")
 log = logging.getLogger("orchsdk.kubernetes")
 
 FIELD_MANAGER = "orchsdk"
-HANDOVER_MANAGER = "orchsdk-handover-to-hpa"
 APPLY_PATCH = "application/apply-patch+yaml"
-AUTOSCALER_CACHE_SECONDS = 10.0
+JSON_PATCH = "application/json-patch+json"
+LIST_PAGE = 500
+"""Objects asked for when apply lists a kind in a namespace: one page, never more."""
 
 _API_OF = {
     Deployment: ("AppsV1Api", "deployment"),
@@ -147,8 +160,7 @@ class KubernetesBackend(Backend):
         self._namespace = namespace or context_namespace or "default"
         self._create_namespace = _flag(create_namespace)
         self._apis: dict[str, Any] = {}
-        self._autoscaled: dict[str, tuple[float, set[str]]] = {}
-        self._lock = threading.Lock()
+        self._seen = ObjectCache()
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> KubernetesBackend:
@@ -172,7 +184,9 @@ class KubernetesBackend(Backend):
         self._client.close()
 
     def render(self, resource: Resource) -> builtins.list[dict[str, Any]]:
-        return [render(resource, autoscaled=self._is_autoscaled(resource))]
+        """The manifest of the spec as written: pure, so a deployment keeps its ``replicas``
+        even while an autoscaler owns them (``apply`` and ``diff`` leave them out then)."""
+        return [render(resource)]
 
     # -- transport ---------------------------------------------------------------
 
@@ -225,23 +239,40 @@ class KubernetesBackend(Backend):
 
     @_reads_answers
     def apply(self, resource: Resource) -> Action:
-        """Reads the object, applies the manifest, and compares what the server holds.
+        """One server-side apply, whose answer is compared with the object as last seen.
 
-        The read makes the report exact: resourceVersions alone cannot tell an apply
-        that changed nothing from a controller's status update in between. An apply
-        whose answer was lost is resolved by reading back (:meth:`_landed`).
+        The report compares the server's answer with what this backend last saw of the
+        object (:meth:`_last_seen`): a 201 is *created*; the same resourceVersion, or the
+        same content (a controller's status update changes the resourceVersion alone),
+        *unchanged*; anything else *updated*. An object this backend has not seen yet is
+        looked for first, so an apply is one request when the object was seen (by an
+        apply, a get, a list) and at most two when it was not.
+
+        The object always ends as the manifest says (the whole manifest is sent each
+        time); only the report can be stale, when another client wrote the object since
+        this backend last saw it: that client's change shows as *updated* even if this
+        apply changed nothing, and a change of its that this apply undid shows as
+        *unchanged*, since the answer then equals the object last seen (and a
+        resourceVersion cannot tell such an undo from a status update).
+
+        A deployment handed to an autoscaler is applied without ``replicas``
+        (:func:`~orchsdk_kubernetes.object_cache.autoscaler_of`). An apply whose answer was
+        lost is resolved by reading back (:meth:`_landed`); the object is forgotten when a
+        failure leaves its state unknown, and read afresh by the next apply.
         """
-        kind, name, namespace = type(resource), resource.name, _namespace_of(resource)
-        what = f"apply {resource.kind.lower()}/{name} in {namespace}"
+        kind, namespace = type(resource), _namespace_of(resource)
+        what = f"apply {resource.kind.lower()}/{resource.name} in {namespace}"
         if isinstance(resource, Autoscaler):
             self._hand_replicas_to_autoscaler(resource)
-        manifest = render(resource, autoscaled=self._is_autoscaled(resource))
-        try:
-            before = _object(
-                self._kind_call(kind, "read", name, namespace, what=f"read {name}"), what
-            )
-        except NotFound:
-            before = None
+        before = self._last_seen(kind, resource.name, namespace)
+        with self._writing(_key(kind, namespace, resource.name)):
+            return self._apply_over(resource, before, what)
+
+    def _apply_over(self, resource: Resource, before: Seen | None, what: str) -> Action:
+        """Applies ``resource`` over the object as last seen (None: absent); what it did."""
+        kind, namespace = type(resource), _namespace_of(resource)
+        autoscaled = before is not None and before.autoscaler is not None
+        manifest = render(resource, autoscaled=autoscaled)
         try:
             response = self._apply_manifest(kind, manifest, namespace, what)
         except BackendUnavailable as error:
@@ -252,24 +283,114 @@ class KubernetesBackend(Backend):
                 raise
             log.info("%s: the answer was lost, but the object reads back as applied", what)
             return action
-        after = _object(self._parse_body(response, what), what)
+        answer = _object(self._parse_body(response, what), what)
+        after = self._remember(kind, namespace, answer, before)
+        if (after.autoscaler is not None) != autoscaled:
+            after = self._follow_autoscaler(resource, answer, after, what)
         if response.status == 201:
             return Action.CREATED
-        if before is None:  # another client created it between our read and our apply
+        if before is None:  # another client created it since this backend found it absent
             return Action.UPDATED
-        return Action.UNCHANGED if _content(before) == _content(after) else Action.UPDATED
+        return Action.UNCHANGED if before.same_content(after) else Action.UPDATED
+
+    def _last_seen(self, kind: type[Resource], name: str, namespace: str) -> Seen | None:
+        """The object as this backend last saw it, or None if it does not exist.
+
+        An object not seen yet is looked for with one of two reads:
+
+        - the first time its kind is met in its namespace, a listing of that kind there.
+          It is one request, as a read of the object would be (larger, but bounded to one
+          page of :data:`LIST_PAGE` objects), and it tells about every other object of
+          that kind there, seen or absent: applying many objects into a namespace costs
+          one listing per kind, then one request per object. Applies rarely come alone
+          (a manifest, a release, a migration), so the listing is the better bet.
+        - once the kind was listed there but the listing is no longer complete (the
+          namespace held more than a page, or an entry was evicted or forgotten), a read
+          of that object alone: listing again would bring back the same page, or evict as
+          much as it brings in.
+        """
+        key = _key(kind, namespace, name)
+        known = self._seen.lookup(key)
+        if known is None and not self._seen.listed(_group(kind, namespace)):
+            self._list_seen(kind, namespace)
+            known = self._seen.lookup(key)
+        if known is None:
+            what = f"read {kind.kind.lower()}/{name} in {namespace}"
+            try:
+                known = self._read(kind, name, namespace, what)[1]
+            except NotFound:
+                return None
+        return None if known is ABSENT else known
+
+    def _list_seen(self, kind: type[Resource], namespace: str) -> None:
+        """Lists one page of a kind in a namespace, for :meth:`_last_seen`."""
+        what = f"list {kind.kind.lower()}s in {namespace}"
+        mark = self._seen.mark()
+        try:
+            found = self._kind_call(kind, "list", namespace, limit=LIST_PAGE, what=what)
+        except NotFound:  # no such namespace: nothing of any kind in it
+            found = {"items": []}
+        items = _listing(found, what)
+        complete = not (found.get("metadata") or {}).get("continue")
+        seen = [(item["metadata"]["name"], self._seen.seen(item)) for item in items]
+        self._seen.remember_listing(_group(kind, namespace), seen, complete=complete, mark=mark)
+
+    def _read(
+        self, kind: type[Resource], name: str, namespace: str, what: str
+    ) -> tuple[dict[str, Any], Seen]:
+        """Reads one object, and remembers it as seen (or, on NotFound, as absent)."""
+        try:
+            obj = _object(self._kind_call(kind, "read", name, namespace, what=what), what)
+        except NotFound:
+            self._seen.remember(_key(kind, namespace, name), ABSENT)
+            raise
+        return obj, self._remember(kind, namespace, obj)
+
+    @contextlib.contextmanager
+    def _writing(self, key: Key) -> Iterator[None]:
+        """Forgets the object when the write in the block fails: it may or may not have
+        acted, so the next apply reads the object afresh."""
+        try:
+            yield
+        except BaseException:
+            self._seen.forget(key)
+            raise
+
+    def _remember(
+        self,
+        kind: type[Resource],
+        namespace: str,
+        obj: Mapping[str, Any],
+        previous: Seen | None = None,
+    ) -> Seen:
+        """Records an object the server sent as the one last seen, and returns the record.
+
+        ``previous``: the record of the object before; at the same resourceVersion it is
+        the same object, and its record is kept rather than digested again.
+        """
+        version = obj["metadata"].get("resourceVersion")
+        if (
+            previous is not None
+            and version is not None
+            and str(version) == previous.resource_version
+        ):
+            seen = previous
+        else:
+            seen = self._seen.seen(obj)
+        self._seen.remember(_key(kind, namespace, obj["metadata"]["name"]), seen)
+        return seen
 
     def _landed(
         self,
         kind: type[Resource],
         manifest: dict[str, Any],
         namespace: str,
-        before: Mapping[str, Any] | None,
+        before: Seen | None,
     ) -> Action | None:
         """What an apply whose answer was lost did, or None if it cannot be told it landed.
 
         The object has landed when a server-side dry run of the same apply would change
-        nothing in it; then the action is told from the object read before. The apply
+        nothing in it; then the action is told from the object as last seen. The apply
         itself is idempotent, so the caller may as well retry when this says None.
         """
         name = manifest["metadata"]["name"]
@@ -289,13 +410,14 @@ class KubernetesBackend(Backend):
                 _content_type=APPLY_PATCH,
                 what=what,
             )
-            if _content(_object(dry, what)) != _content(now):
+            if content(_object(dry, what)) != content(now):
                 return None
         except OrchestratorError:
             return None
+        landed = self._remember(kind, namespace, now)
         if before is None:
             return Action.CREATED
-        return Action.UNCHANGED if _content(before) == _content(now) else Action.UPDATED
+        return Action.UNCHANGED if before.same_content(landed) else Action.UPDATED
 
     def _apply_manifest(
         self,
@@ -355,55 +477,77 @@ class KubernetesBackend(Backend):
         return True
 
     @_reads_answers
+    def compare(self, resource: Resource) -> Comparison:
+        """The object as it is and the manifest as :meth:`apply` would send it.
+
+        Both sides are rendered as apply sees them: a deployment handed to an autoscaler
+        has no ``replicas`` on either side (apply leaves them to the autoscaler), and a
+        secret's ``data`` holds the masked placeholders themselves, not their base64.
+        """
+        kind, name, namespace = type(resource), resource.name, _namespace_of(resource)
+        what = f"compare {resource.kind.lower()}/{name} in {namespace}"
+        try:
+            obj: dict[str, Any] | None = self._read(kind, name, namespace, what)[0]
+        except NotFound:
+            obj = None
+        autoscaled = obj is not None and autoscaler_of(obj) is not None
+        current = None if obj is None else parse(kind, obj, reveal=True)
+        current, desired = mask_secret_values(current, resource)
+        live = None if current is None else [_as_compared(current, autoscaled)]
+        return Comparison(live, [_as_compared(desired, autoscaled)])
+
+    @_reads_answers
     def get(self, kind: type[R], name: str, namespace: str, *, reveal: bool = False) -> R:
         what = f"get {kind.kind.lower()}/{name} in {namespace}"
-        obj = _object(self._kind_call(kind, "read", name, namespace, what=what), what)
+        obj, _ = self._read(kind, name, namespace, what)
         return parse(kind, obj, reveal=reveal)  # type: ignore[return-value]
 
     @_reads_answers
     def list(
         self, kind: type[R], namespace: str, labels: Mapping[str, str], *, reveal: bool = False
     ) -> builtins.list[R]:
+        """The objects that carry ``labels``; all of them seen, and, with no labels, the
+        listing tells the next apply which objects of that kind are absent there."""
         selector = ",".join(f"{key}={value}" for key, value in labels.items())
         what = f"list {kind.kind.lower()}s in {namespace}"
+        mark = self._seen.mark()
         found = self._kind_call(kind, "list", namespace, label_selector=selector or None, what=what)
         items = sorted(_listing(found, what), key=lambda item: item["metadata"]["name"])
+        seen = [(item["metadata"]["name"], self._seen.seen(item)) for item in items]
+        if selector:
+            self._seen.fill(_group(kind, namespace), seen)
+        else:
+            self._seen.remember_listing(_group(kind, namespace), seen, complete=True, mark=mark)
         return [parse(kind, item, reveal=reveal) for item in items]  # type: ignore[misc]
 
     def delete(self, kind: type[Resource], name: str, namespace: str) -> None:
+        """Deletes the object (an autoscaler hands its deployment's replicas back first),
+        and remembers it absent; forgotten if the outcome is unknown."""
         what = f"delete {kind.kind.lower()}/{name} in {namespace}"
-        self._kind_call(kind, "delete", name, namespace, propagation_policy="Background", what=what)
+        key = _key(kind, namespace, name)
         if kind is Autoscaler:
-            self._autoscaled.pop(namespace, None)
+            self._hand_replicas_back(name, namespace)
+        try:
+            self._kind_call(
+                kind, "delete", name, namespace, propagation_policy="Background", what=what
+            )
+        except NotFound:
+            self._seen.remember(key, ABSENT)
+            raise
+        except BaseException:
+            self._seen.forget(key)
+            raise
+        self._seen.remember(key, ABSENT)
 
     # -- autoscalers own the replica count ---------------------------------------
-
-    @_reads_answers
-    def _is_autoscaled(self, resource: Resource) -> bool:
-        if not isinstance(resource, Deployment):
-            return False
-        namespace = _namespace_of(resource)
-        with self._lock:
-            cached = self._autoscaled.get(namespace)
-        if cached is None or time.monotonic() - cached[0] > AUTOSCALER_CACHE_SECONDS:
-            found = self._kind_call(
-                Autoscaler, "list", namespace, what=f"list autoscalers in {namespace}"
-            )
-            targets = {
-                item["spec"]["scaleTargetRef"]["name"]
-                for item in _listing(found, f"list autoscalers in {namespace}")
-                if item["spec"]["scaleTargetRef"].get("kind") == "Deployment"
-            }
-            cached = (time.monotonic(), targets)
-            with self._lock:
-                self._autoscaled[namespace] = cached
-        return resource.name in cached[1]
 
     def _hand_replicas_to_autoscaler(self, scaler: Autoscaler) -> None:
         """Gives the target's replica count a second owner before orchsdk stops applying it.
 
         Server-side apply removes a field its only manager stops applying, which would
         reset the replicas to 1; a co-owner keeps the count as it is until the HPA acts.
+        Done at each apply of the autoscaler (two requests: the count, then the handover),
+        as the deployment may have been handed back meanwhile.
         """
         namespace = _namespace_of(scaler)
         try:
@@ -416,33 +560,112 @@ class KubernetesBackend(Backend):
             )
         except NotFound:
             return
-        handover = {
+        replicas = _object(scale, "read scale")["spec"].get("replicas", 1)
+        self._hand_over(scaler.target, namespace, scaler.name, replicas)
+
+    def _hand_over(self, deployment: str, namespace: str, autoscaler: str, replicas: Any) -> Seen:
+        """Applies, as :data:`~orchsdk_kubernetes.names.HANDOVER_MANAGER`, the replica count
+        as it is and the mark that says the deployment is handed to ``autoscaler``.
+
+        The mark outlives the handover's claim on the count (which the HPA takes when it
+        first scales): it is how later applies tell, from the deployment alone, that they
+        must leave ``replicas`` out. Returns the deployment as seen after.
+        """
+        manifest = {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
-            "metadata": {"name": scaler.target, "namespace": namespace},
-            "spec": {"replicas": _object(scale, "read scale")["spec"].get("replicas", 1)},
+            "metadata": {
+                "name": deployment,
+                "namespace": namespace,
+                "annotations": {AUTOSCALER_ANNOTATION: autoscaler},
+            },
+            "spec": {"replicas": replicas},
         }
-        self._apply_manifest(
-            Deployment,
-            handover,
-            namespace,
-            f"hand {scaler.target} to its HPA",
-            manager=HANDOVER_MANAGER,
+        what = f"hand {deployment} to autoscaler/{autoscaler}"
+        with self._writing(_key(Deployment, namespace, deployment)):
+            response = self._apply_manifest(
+                Deployment, manifest, namespace, what, manager=HANDOVER_MANAGER
+            )
+            answer = _object(self._parse_body(response, what), what)
+            return self._remember(Deployment, namespace, answer)
+
+    @_reads_answers
+    def _hand_replicas_back(self, autoscaler: str, namespace: str) -> None:
+        """Takes the mark of ``autoscaler`` off the deployment it targets, before it goes.
+
+        The next apply of the deployment sets ``replicas`` again; until then the count
+        stays where the autoscaler left it (the handover still co-owns it if the HPA never
+        scaled, so nothing resets it). The JSON patch tests the mark first: a deployment
+        handed to another autoscaler since, or never handed, is left alone. Raises
+        :class:`~orchsdk.NotFound` when there is no such autoscaler.
+        """
+        what = f"hand back the replicas autoscaler/{autoscaler} owns in {namespace}"
+        hpa = _object(self._kind_call(Autoscaler, "read", autoscaler, namespace, what=what), what)
+        target = hpa["spec"]["scaleTargetRef"]
+        if target.get("kind") != "Deployment":
+            return
+        pointer = "/metadata/annotations/" + AUTOSCALER_ANNOTATION.replace("/", "~1")
+        patch = [
+            {"op": "test", "path": pointer, "value": autoscaler},
+            {"op": "remove", "path": pointer},
+        ]
+        try:
+            with self._writing(_key(Deployment, namespace, target["name"])):
+                answer = self._call(
+                    "AppsV1Api",
+                    "patch_namespaced_deployment",
+                    target["name"],
+                    namespace,
+                    patch,
+                    field_manager=HANDOVER_MANAGER,
+                    _content_type=JSON_PATCH,
+                    what=what,
+                )
+        except (NotFound, ValidationError):  # no such deployment, or not handed to this one
+            return
+        log.info(
+            "deployment/%s: replicas handed back from autoscaler/%s", target["name"], autoscaler
         )
-        with self._lock:
-            self._autoscaled.setdefault(namespace, (time.monotonic(), set()))[1].add(scaler.target)
+        self._remember(Deployment, namespace, _object(answer, what))
+
+    def _follow_autoscaler(
+        self, resource: Resource, answer: Mapping[str, Any], after: Seen, what: str
+    ) -> Seen:
+        """Puts the replica count's owners right after an apply that took the deployment's
+        autoscaling wrongly (another client handed it over or back since this backend last
+        saw it); returns the deployment as seen after.
+
+        Handed over: the apply set ``replicas``, taking them from the autoscaler for this
+        once, so the handover co-owns them again at the count they have now, lest the next
+        apply, which leaves them out, reset them to 1. Handed back: the apply left
+        ``replicas`` out, so the manifest is sent again with them.
+        """
+        namespace = _namespace_of(resource)
+        log.info("%s: handed to an autoscaler or back meanwhile; following", what)
+        if after.autoscaler is not None:
+            replicas = (answer.get("spec") or {}).get("replicas", 1)
+            return self._hand_over(resource.name, namespace, after.autoscaler, replicas)
+        response = self._apply_manifest(type(resource), render(resource), namespace, what)
+        resent = _object(self._parse_body(response, what), what)
+        return self._remember(type(resource), namespace, resent)
 
     # -- deployments -------------------------------------------------------------
 
     def scale(self, name: str, namespace: str, replicas: int) -> None:
-        self._call(
-            "AppsV1Api",
-            "patch_namespaced_deployment_scale",
-            name,
-            namespace,
-            {"spec": {"replicas": replicas}},
-            what=f"scale {name} in {namespace}",
-        )
+        """Patches the ``/scale`` subresource, and forgets the deployment: its answer is the
+        Scale, not the deployment, so the next apply reads the deployment afresh (and
+        reports a count it puts back as *updated*)."""
+        try:
+            self._call(
+                "AppsV1Api",
+                "patch_namespaced_deployment_scale",
+                name,
+                namespace,
+                {"spec": {"replicas": replicas}},
+                what=f"scale {name} in {namespace}",
+            )
+        finally:
+            self._seen.forget(_key(Deployment, namespace, name))
 
     def _deployment(self, name: str, namespace: str) -> dict[str, Any]:
         what = f"get deployment/{name} in {namespace}"
@@ -481,7 +704,8 @@ class KubernetesBackend(Backend):
         resourceVersion it was computed from: a deployment changed in between gives
         ``Conflict("changed")`` (and the core tries again from a fresh read) instead of a
         rollback to the wrong place. An apply whose answer was lost is resolved by reading
-        the template back."""
+        the template back. The deployment is forgotten (its answer is not read: a rollback
+        that landed must not fail on it), so the next apply reads it afresh."""
         try:
             deployment = self._deployment(name, namespace)
             replica_sets = self._replica_sets(deployment)
@@ -509,6 +733,8 @@ class KubernetesBackend(Backend):
             if error.acted is False or not self._rolled_back(name, namespace, target):
                 raise
             log.info("%s: the answer was lost, but the deployment reads back rolled back", what)
+        finally:
+            self._seen.forget(_key(Deployment, namespace, name))
 
     def _rolled_back(self, name: str, namespace: str, target: RollbackTarget) -> bool:
         try:
@@ -647,25 +873,20 @@ def _namespace_of(resource: Resource) -> str:
     return resource.namespace
 
 
-_VOLATILE_METADATA = ("resourceVersion", "managedFields", "generation", "selfLink")
-_CONTROLLER_ANNOTATIONS = ("deployment.kubernetes.io/",)
+def _key(kind: type[Resource], namespace: str, name: str) -> Key:
+    return (kind.kind, namespace, name)
 
 
-def _content(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """What an apply can change: the object less its status and bookkeeping metadata."""
-    content = {key: value for key, value in obj.items() if key != "status"}
-    metadata = {
-        key: value
-        for key, value in (obj.get("metadata") or {}).items()
-        if key not in _VOLATILE_METADATA
-    }
-    metadata["annotations"] = {
-        key: value
-        for key, value in (metadata.get("annotations") or {}).items()
-        if not key.startswith(_CONTROLLER_ANNOTATIONS)
-    }
-    content["metadata"] = metadata
-    return content
+def _group(kind: type[Resource], namespace: str) -> Group:
+    return (kind.kind, namespace)
+
+
+def _as_compared(resource: Resource, autoscaled: bool) -> dict[str, Any]:
+    """The manifest apply sends for ``resource``; a (masked) secret's values as they are."""
+    manifest = render(resource, autoscaled=autoscaled)
+    if isinstance(resource, Secret):
+        manifest["data"] = dict(resource.data)
+    return manifest
 
 
 def _selector(selector: Mapping[str, Any]) -> str:

@@ -11,6 +11,14 @@ HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 """The revision the deployment controller stamps on Deployments and ReplicaSets."""
 
+HANDOVER_MANAGER = "orchsdk-handover-to-hpa"
+"""The field manager that co-owns a deployment's replica count while an autoscaler owns it."""
+
+AUTOSCALER_ANNOTATION = "orchsdk.io/autoscaler"
+"""The annotation ``HANDOVER_MANAGER`` puts on a deployment it handed to an autoscaler: the
+autoscaler's name. It outlives the handover's claim on ``spec.replicas`` (the HPA takes
+that field over when it first scales), so the deployment itself says it is autoscaled."""
+
 GPU_RESOURCE = "nvidia.com/gpu"
 """The extended resource name for GPUs (the NVIDIA device plugin's)."""
 

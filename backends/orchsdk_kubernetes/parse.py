@@ -1,8 +1,8 @@
 """Pure translation of Kubernetes objects (dicts as the API server returns them) back into specs.
 
 ``parse(render(spec)) == spec`` for every field orchsdk renders; fields the server
-adds (defaults, status, managed fields) are ignored, so objects made by other tools
-read back as the nearest spec.
+adds (defaults, status, managed fields, the autoscaler handover's annotation) are
+ignored, so objects made by other tools read back as the nearest spec.
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ from orchsdk import (
 )
 from orchsdk.values import Constraint, ConstraintOperator, FileMount
 from orchsdk_kubernetes.names import (
+    AUTOSCALER_ANNOTATION,
     GPU_RESOURCE,
     HOSTNAME_ANNOTATION,
     PORTABLE_KEYS,
 )
+from orchsdk_kubernetes.object_cache import autoscaler_of
 
 __all__ = ["parse"]
 
@@ -82,8 +84,9 @@ def _deployment(obj: Mapping[str, Any], _: bool) -> Deployment:
     container = pod["containers"][0]
     volumes = {volume["name"]: volume for volume in pod.get("volumes") or []}
     rolling = _dig(spec, "strategy", "rollingUpdate") or {}
+    handover = (AUTOSCALER_ANNOTATION,) if autoscaler_of(obj) is not None else ()
     return Deployment(
-        **_common(obj),
+        **_common(obj, drop_annotations=handover),
         image=container["image"],
         replicas=spec.get("replicas", 1),
         command=container.get("command") or (),
