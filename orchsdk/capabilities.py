@@ -130,10 +130,19 @@ def _ref_capability(ref: object) -> str | None:
     return None
 
 
+_KIND_CAPABILITY: dict[type[Resource], str] = {
+    Secret: "secrets",
+    ConfigMap: "config_maps",
+    Autoscaler: "autoscalers",
+}
+"""The capability a whole kind needs (the other kinds are always supported)."""
+_EXPOSURE_CAPABILITY = {"external": "external_services", "node": "node_services"}
+"""The capability a service's exposure needs (``internal`` needs none)."""
+
+
 def find_unsupported(resource: Resource, caps: Capabilities) -> Iterator[Unsupported]:
     """The fields of a (valid) resource that need a capability ``caps`` lacks."""
-    kind_capability = {Secret: "secrets", ConfigMap: "config_maps", Autoscaler: "autoscalers"}
-    capability = kind_capability.get(type(resource))
+    capability = _KIND_CAPABILITY.get(type(resource))
     if capability and not caps.supports(capability):
         yield Unsupported(resource.kind, capability, _drop)
         return
@@ -142,8 +151,7 @@ def find_unsupported(resource: Resource, caps: Capabilities) -> Iterator[Unsuppo
     if isinstance(resource, Deployment):
         yield from _deployment_unsupported(resource, caps)
     elif isinstance(resource, Service):
-        exposure_capability = {"external": "external_services", "node": "node_services"}
-        capability = exposure_capability.get(resource.exposure)
+        capability = _EXPOSURE_CAPABILITY.get(resource.exposure)
         if capability and not caps.supports(capability):
             yield Unsupported("exposure", capability, _reset("exposure", "internal"))
         if resource.hostname is not None and not caps.service_hostnames:

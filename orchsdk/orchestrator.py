@@ -142,10 +142,10 @@ class Orchestrator:
         return results
 
     def render(self, *resources: Resource) -> builtins.list[dict[str, Any]]:
-        """The native documents the resources become on this backend; applies nothing.
+        """The native documents the resources become on this backend; sends nothing.
 
-        (A backend may read from the server to render: Kubernetes asks which deployments
-        an autoscaler owns. Such reads are retried like any other.)
+        What the spec says, as written: ``apply`` may send less (on Kubernetes it leaves
+        out the replicas of a deployment an autoscaler owns), which :meth:`diff` shows.
         """
         documents: list[dict[str, Any]] = []
         for resource in self._prepare(resources):
@@ -389,20 +389,23 @@ class Orchestrator:
             for item in resources
         ]
         validate_all(batch)
+        if not batch:
+            return []  # nothing to check: no capabilities read (it may ask the server)
+        capabilities = self.capabilities  # once per call: reading it may cost a retried call
         prepared = []
         for resource in batch:
             kept: Resource | None = resource
-            for gap in self._unsupported(resource):
+            for gap in self._unsupported(resource, capabilities):
                 if not self.lenient:
                     raise UnsupportedFeature(
                         self.backend.name,
                         subject(resource),
                         gap.field,
-                        self.capabilities.reason(gap.capability),
+                        capabilities.reason(gap.capability),
                     )
                 warnings.warn(
                     f"{self.backend.name} cannot apply {gap.field} of {subject(resource)} "
-                    f"({self.capabilities.reason(gap.capability)}); left out",
+                    f"({capabilities.reason(gap.capability)}); left out",
                     UnsupportedFeatureWarning,
                     stacklevel=3,
                 )
@@ -411,8 +414,10 @@ class Orchestrator:
                 prepared.append(kept)
         return prepared
 
-    def _unsupported(self, resource: Resource) -> builtins.list[Unsupported]:
-        gaps = list(find_unsupported(resource, self.capabilities))
+    def _unsupported(
+        self, resource: Resource, capabilities: Capabilities
+    ) -> builtins.list[Unsupported]:
+        gaps = list(find_unsupported(resource, capabilities))
         return gaps + list(self.backend.unsupported(resource))
 
 

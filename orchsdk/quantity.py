@@ -6,6 +6,7 @@ quantities into their own units (Marathon's ``cpus`` and ``mem`` in MiB).
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -40,9 +41,19 @@ def parse_quantity(text: str) -> Decimal:
 
     Raises :class:`ValueError` for anything the Kubernetes API server would reject.
     """
-    match = _QUANTITY.fullmatch(text) if isinstance(text, str) else None
+    if not isinstance(text, str):
+        raise _not_a_quantity(text)
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(text: str) -> Decimal:
+    """:func:`parse_quantity` of a string, remembered: specs repeat a few quantities
+    (``"250m"``, ``"256Mi"``) and each is parsed on every validation and every render.
+    A Decimal is immutable, so one can be shared; failures are not remembered."""
+    match = _QUANTITY.fullmatch(text)
     if match is None:
-        raise ValueError(f"not a quantity: {text!r} (examples: '250m', '0.5', '256Mi', '1Gi')")
+        raise _not_a_quantity(text)
     try:
         number = Decimal(match["number"])
     except InvalidOperation as error:
@@ -50,6 +61,10 @@ def parse_quantity(text: str) -> Decimal:
     if match["exponent"] is not None:
         return number.scaleb(int(match["exponent"]))
     return number * _SUFFIXES[match["suffix"] or ""]
+
+
+def _not_a_quantity(text: object) -> ValueError:
+    return ValueError(f"not a quantity: {text!r} (examples: '250m', '0.5', '256Mi', '1Gi')")
 
 
 def cpu_cores(text: str) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -63,18 +64,37 @@ class RetryPolicy:
         idempotent: bool = True,
     ) -> T:
         """Runs ``operation``, retrying transient failures (see :func:`retryable`) within
-        the policy. ``idempotent=False``: only failures that changed nothing are retried."""
-        if self.attempts == 1:
-            return operation()
-        return self._retrying(description, idempotent)(operation)
+        the policy. ``idempotent=False``: only failures that changed nothing are retried.
 
-    def _retrying(self, description: str, idempotent: bool) -> tenacity.Retrying:
+        The first try runs on its own, and the retry loop is built only once it has failed
+        in a way worth retrying: most calls succeed at once, and building the loop costs
+        more than many operations do. The loop counts that failure as its first try.
+        """
+        started = time.monotonic()
+        try:
+            return operation()
+        except Exception as error:
+            if self.attempts == 1 or not retryable(error, idempotent):
+                raise
+            first_failure = error
+        retrying = self._retrying(description, idempotent, started + self.deadline)
+        return retrying(_replay(first_failure, operation))
+
+    def _retrying(
+        self, description: str, idempotent: bool, deadline_at: float
+    ) -> tenacity.Retrying:
+        """The loop that retries after a first failed try; ``deadline_at`` is on the
+        ``time.monotonic()`` clock, ``deadline`` seconds after that try started."""
         import tenacity
 
         def wait(state: tenacity.RetryCallState) -> float:
             error = state.outcome.exception() if state.outcome else None
             retry_after = error.retry_after if isinstance(error, BackendUnavailable) else None
             return self.delay(state.attempt_number, retry_after)
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            out_of_time = time.monotonic() + state.upcoming_sleep >= deadline_at
+            return state.attempt_number >= self.attempts or out_of_time
 
         def log_retry(state: tenacity.RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
@@ -89,12 +109,27 @@ class RetryPolicy:
 
         return tenacity.Retrying(
             retry=tenacity.retry_if_exception(lambda error: retryable(error, idempotent)),
-            stop=tenacity.stop_after_attempt(self.attempts)
-            | tenacity.stop_before_delay(self.deadline),
+            stop=stop,
             wait=wait,
             before_sleep=log_retry,
             reraise=True,
         )
+
+
+def _replay(failure: Exception, operation: Callable[[], T]) -> Callable[[], T]:
+    """``operation``, except that its first call raises ``failure`` instead of running.
+
+    So the retry loop, built after the first try failed, sees that try as its own
+    attempt 1: it counts it, waits ``delay(1, its Retry-After)`` and logs "try 2".
+    """
+    pending = [failure]
+
+    def attempt() -> T:
+        if pending:
+            raise pending.pop()
+        return operation()
+
+    return attempt
 
 
 def retryable(error: BaseException, idempotent: bool = True) -> bool:

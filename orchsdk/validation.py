@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from orchsdk._frozen import MAX_DEPTH, TooDeep
+from orchsdk._frozen import MAX_DEPTH, FrozenDict, TooDeep
 from orchsdk.errors import FieldError, ValidationError
 from orchsdk.quantity import parse_quantity
 from orchsdk.resources import (
@@ -44,6 +44,8 @@ _CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PORT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _PERCENT = re.compile(r"(100|[1-9]?[0-9])%")
+_WHITESPACE = re.compile(r"\s")
+"""Any character ``str.isspace()`` accepts (the same set), found in one C call."""
 
 MAX_INT32 = 2**31 - 1
 MAX_DATA_BYTES = 1024 * 1024
@@ -75,6 +77,9 @@ class _Checker:
         self.errors.append(FieldError(path, message))
 
     def of_type(self, path: str, value: Any, kind: type | tuple[type, ...], what: str) -> bool:
+        """Whether ``value`` is a ``kind`` (a bool is no integer here); reports it if not."""
+        if type(value) is kind:  # the usual case, settled without the checks below
+            return True
         if isinstance(value, bool) and kind in (int, (int, str)):
             self.fail(path, f"must be {what}, got {_show(value)}")
             return False
@@ -106,6 +111,8 @@ class _Checker:
         return True
 
     def mapping(self, path: str, value: Any) -> bool:
+        if type(value) is FrozenDict:  # what specs hold: no need for the slower ABC check
+            return True
         return self.of_type(path, value, Mapping, "a mapping")
 
     def sequence(self, path: str, value: Any, item: type, what: str) -> bool:
@@ -178,12 +185,16 @@ _RULES = {
 }
 
 
+_NAME_RULES: dict[type[Resource], tuple[re.Pattern[str], int, str]] = {
+    Deployment: (_DNS1123_LABEL, 63, "dns1123-label"),
+    Service: (_DNS1035_LABEL, 63, "dns1035-label"),
+}
+"""The rule for a resource's name, by kind; other kinds' names are DNS-1123 subdomains."""
+_SUBDOMAIN_NAME = (_DNS1123_SUBDOMAIN, 253, "dns1123-subdomain")
+
+
 def _check_common(c: _Checker, resource: Resource) -> None:
-    name_rule = {
-        Deployment: (_DNS1123_LABEL, 63, "dns1123-label"),
-        Service: (_DNS1035_LABEL, 63, "dns1035-label"),
-    }.get(type(resource), (_DNS1123_SUBDOMAIN, 253, "dns1123-subdomain"))
-    regex, limit, rule = name_rule
+    regex, limit, rule = _NAME_RULES.get(type(resource), _SUBDOMAIN_NAME)
     c.pattern("name", resource.name, regex, limit, _RULES[rule])
     if resource.namespace is not None:
         c.dns_label("namespace", resource.namespace)
@@ -292,7 +303,7 @@ def _check_ref(c: _Checker, path: str, ref: SecretRef | ConfigRef) -> None:
 
 def _check_deployment(c: _Checker, d: Deployment) -> None:
     image_ok = c.of_type("image", d.image, str, "a string")
-    if image_ok and (not d.image or any(char.isspace() for char in d.image)):
+    if image_ok and (not d.image or _WHITESPACE.search(d.image)):
         c.fail("image", f"{_show(d.image)} is not an image reference")
     c.integer("replicas", d.replicas, 0)
     c.sequence("command", d.command, str, "a string")
@@ -381,7 +392,7 @@ def _check_health(c: _Checker, health: HealthCheck, ports: tuple[Port, ...]) -> 
 
 
 def _is_url_path(path: Any) -> bool:
-    return isinstance(path, str) and path.startswith("/") and not any(ch.isspace() for ch in path)
+    return isinstance(path, str) and path.startswith("/") and not _WHITESPACE.search(path)
 
 
 def _check_rollout(c: _Checker, rollout: Rollout) -> None:
@@ -512,6 +523,8 @@ def validate_all(resources: Iterable[Any]) -> None:
         for item in batch
         if isinstance(item, (Secret, ConfigMap))
     }
+    if not keys:  # no secret or config map in the batch: no reference to check
+        return
     for resource in batch:
         if isinstance(resource, Deployment):
             errors = list(_dangling_refs(resource, keys))

@@ -223,6 +223,44 @@ def test_reading_capabilities_that_come_from_the_server_is_retried(
     assert flaky.capabilities == Capabilities()
 
 
+class CountingReads:
+    """Makes a backend count how often its capabilities are read."""
+
+    reads = 0
+
+    @property
+    def capabilities(self) -> Capabilities:
+        self.reads += 1
+        return Capabilities()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda orch: orch.apply(SECRET, CONFIG, WEB, SVC, SCALER),
+        lambda orch: orch.render(SECRET, CONFIG, WEB, SVC, SCALER),
+    ],
+    ids=["apply", "render"],
+)
+def test_capabilities_are_read_once_per_call_whatever_the_number_of_resources(
+    backend: Any, call: Any
+) -> None:
+    counting = type("Counting", (CountingReads, type(backend)), {})()
+    orch = Orchestrator(counting)
+
+    call(orch)
+    call(orch)
+
+    assert counting.reads == 2
+
+
+def test_an_apply_of_nothing_reads_no_capabilities(backend: Any) -> None:
+    counting = type("Counting", (CountingReads, type(backend)), {})()
+
+    assert Orchestrator(counting).apply() == []
+    assert counting.reads == 0
+
+
 def test_apply_with_wait_waits_for_each_deployment(
     orch: Orchestrator, backend: Any, make_status: Any
 ) -> None:

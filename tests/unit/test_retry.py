@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import tenacity
 
 from orchsdk import BackendUnavailable, Conflict, NotFound, RetryPolicy, ValidationError
 from orchsdk.retry import NO_RETRY, retryable
@@ -187,6 +188,140 @@ def test_each_retry_is_logged_with_the_error(caplog: pytest.LogCaptureFixture) -
     assert [record.getMessage() for record in caplog.records] == [
         "apply deployment/web failed (503 from upstream); try 2 in 0.00s"
     ]
+
+
+# -- the first try, before any retry loop ------------------------------------------------
+
+
+class FakeClock:
+    """``time.monotonic`` and ``time.sleep`` on a clock that only moves when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(time, "monotonic", fake.monotonic)
+    monkeypatch.setattr(time, "sleep", fake.sleep)
+    return fake
+
+
+@pytest.fixture
+def loops_built(monkeypatch: pytest.MonkeyPatch) -> list[tenacity.Retrying]:
+    """Every ``tenacity.Retrying`` built while the test runs."""
+    built: list[tenacity.Retrying] = []
+    real = tenacity.Retrying
+
+    def spy(*args: Any, **kwargs: Any) -> tenacity.Retrying:
+        built.append(real(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(tenacity, "Retrying", spy)
+    return built
+
+
+def test_a_call_that_succeeds_at_once_builds_no_retry_loop(
+    loops_built: list[tenacity.Retrying],
+) -> None:
+    assert QUICK.call(lambda: "done") == "done"
+
+    assert loops_built == []
+
+
+def test_a_failure_not_worth_retrying_builds_no_retry_loop(
+    loops_built: list[tenacity.Retrying],
+) -> None:
+    operation, _ = failing(NotFound("gone"))
+
+    with pytest.raises(NotFound):
+        QUICK.call(operation)
+
+    assert loops_built == []
+
+
+def test_the_retry_loop_is_built_after_a_failure_worth_retrying(
+    loops_built: list[tenacity.Retrying],
+) -> None:
+    operation, calls = failing(BackendUnavailable("503"), "done")
+
+    assert QUICK.call(operation) == "done"
+
+    assert len(loops_built) == 1
+    assert len(calls) == 2
+
+
+def test_the_first_retry_waits_the_first_delay(clock: FakeClock) -> None:
+    policy = RetryPolicy(attempts=4, initial_delay=0.25, multiplier=2, max_delay=5, jitter=0)
+    operation, _ = failing(BackendUnavailable("503"), BackendUnavailable("503"), "done")
+
+    assert policy.call(operation) == "done"
+
+    assert clock.sleeps == [0.25, 0.5]
+
+
+def test_the_first_retry_waits_the_first_tries_retry_after(clock: FakeClock) -> None:
+    policy = RetryPolicy(attempts=4, initial_delay=0.25, jitter=0)
+    operation, _ = failing(BackendUnavailable("429", retry_after=7), "done")
+
+    assert policy.call(operation) == "done"
+
+    assert clock.sleeps == [7]
+
+
+def test_the_deadline_counts_from_the_start_of_the_first_try(clock: FakeClock) -> None:
+    policy = RetryPolicy(attempts=5, deadline=1.0, initial_delay=0.3, max_delay=0.3, jitter=0)
+
+    def slow_failure() -> str:
+        clock.now += 0.8  # the next try would start 0.8 + 0.3 s after the first: too late
+        raise BackendUnavailable("read timed out")
+
+    with pytest.raises(BackendUnavailable):
+        policy.call(slow_failure)
+
+    assert clock.sleeps == []
+
+
+def test_every_retry_that_fits_in_the_deadline_is_made(clock: FakeClock) -> None:
+    policy = RetryPolicy(attempts=10, deadline=1.0, initial_delay=0.3, max_delay=0.3, jitter=0)
+    operation, calls = failing(BackendUnavailable("503"))
+
+    with pytest.raises(BackendUnavailable):
+        policy.call(operation)
+
+    assert clock.sleeps == [0.3, 0.3, 0.3]  # a fourth would end at 1.2 s
+    assert len(calls) == 4
+
+
+def test_the_last_failure_is_raised_as_it_was() -> None:
+    errors = [BackendUnavailable(f"try {n}", acted=False, retry_after=0) for n in range(1, 5)]
+    operation, _ = failing(*errors)
+
+    with pytest.raises(BackendUnavailable) as raised:
+        QUICK.call(operation, idempotent=False)
+
+    assert raised.value is errors[-1]
+    assert raised.value.acted is False
+
+
+def test_a_first_failure_that_ends_the_retries_is_raised_as_it_was() -> None:
+    policy = RetryPolicy(attempts=5, deadline=0.5, initial_delay=0, jitter=0)
+    error = BackendUnavailable("429", retry_after=60)
+
+    with pytest.raises(BackendUnavailable) as raised:
+        policy.call(failing(error)[0])
+
+    assert raised.value is error
+    assert raised.value.retry_after == 60
 
 
 # -- delay ---------------------------------------------------------------------------

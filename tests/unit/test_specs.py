@@ -141,6 +141,25 @@ def test_a_frozen_dict_cannot_be_changed() -> None:
     assert not hasattr(labels, "update")
 
 
+def test_a_frozen_dicts_views_read_its_items_and_cannot_change_them() -> None:
+    frozen = FrozenDict({"app": "web", "tier": "front"})
+
+    assert list(frozen.keys()) == ["app", "tier"]
+    assert list(frozen.items()) == [("app", "web"), ("tier", "front")]
+    assert list(frozen.values()) == ["web", "front"]
+    assert "app" in frozen
+    assert "web" not in frozen
+    with pytest.raises(TypeError):
+        frozen.items().mapping["app"] = "api"  # type: ignore[attr-defined]
+    assert frozen == {"app": "web", "tier": "front"}
+
+
+def test_frozen_dicts_compare_by_their_items() -> None:
+    assert FrozenDict({"a": "1", "b": "2"}) == FrozenDict({"b": "2", "a": "1"})
+    assert FrozenDict({"a": "1"}) != FrozenDict({"a": "2"})
+    assert FrozenDict({"a": "1"}) != FrozenDict({"a": "1", "b": "2"})
+
+
 def test_equal_frozen_dicts_hash_equal() -> None:
     assert hash(FrozenDict({"a": "1", "b": "2"})) == hash(FrozenDict({"b": "2", "a": "1"}))
 
