@@ -36,6 +36,7 @@ never ``KeyError`` or ``TypeError``.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -220,7 +221,10 @@ def _quantity_mem(mem: float) -> str:
     return f"{_decimal(mem)}Mi"
 
 
+@functools.lru_cache(maxsize=1024, typed=True)
 def _resources(cpus: float, mem: float, gpus: int, hint: str | None) -> Resources:
+    """The resources an app's amounts and ``orchsdk.resources`` hint read as (a pure
+    function of few distinct inputs, called for every app rendered and read: cached)."""
     if hint is not None:
         try:
             data = L.loads(hint)

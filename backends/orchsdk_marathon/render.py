@@ -32,6 +32,7 @@ the app read back with other ports, env, health check... than the spec is refuse
 
 from __future__ import annotations
 
+import functools
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -280,15 +281,19 @@ def _secret_refs(
     return env, secrets, volumes
 
 
+@functools.lru_cache(maxsize=1024)
+def _resources_hint(resources: Resources) -> str:
+    """The ``orchsdk.resources`` label of an amount (few distinct ones: cached)."""
+    return L.dumps({"cpu": resources.cpu, "memory": resources.memory, "gpu": resources.gpu})
+
+
 def _hints(spec: Deployment) -> dict[str, str]:
     hints: dict[str, str] = {}
     if spec.command:
         hints[L.COMMAND] = str(len(spec.command))
     resources = spec.resources
     if resources != Resources():
-        hints[L.RESOURCES] = L.dumps(
-            {"cpu": resources.cpu, "memory": resources.memory, "gpu": resources.gpu}
-        )
+        hints[L.RESOURCES] = _resources_hint(resources)
     if spec.health is not None and spec.health.port is not None:
         hints[L.HEALTH_PORT] = "name" if isinstance(spec.health.port, str) else "number"
     amounts = (spec.rollout.max_surge, spec.rollout.max_unavailable)
