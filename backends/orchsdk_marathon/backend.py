@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+import re
 import threading
 import time
 from collections.abc import Collection, Generator, Iterable, Iterator, Mapping
@@ -313,7 +314,7 @@ class MarathonBackend(Backend):
         writes: builtins.list[tuple[str, Json]] = []
         selected = 0
         existed = False
-        for app in self._apps(namespace):
+        for app in self._apps_concerning(service, namespace):
             base, services = without_services(app, namespace)
             existed = existed or service.name in services
             if selects(service, user_labels(base)):
@@ -342,6 +343,24 @@ class MarathonBackend(Backend):
         if not existed:
             return Action.CREATED
         return Action.UPDATED if writes else Action.UNCHANGED
+
+    def _apps_concerning(self, service: Service, namespace: str) -> builtins.list[Json]:
+        """The apps a service may select and those that carry it: two label queries.
+
+        Marathon filters by label selector, so a service's apply reads the apps it
+        concerns rather than every app of the namespace (the answer would grow with the
+        namespace, and applying every service with it). The selector query sees all of
+        an app's labels, the bookkeeping ones too, so it finds a superset of the apps
+        :func:`selects` keeps.
+        """
+        selector = ",".join(
+            f"{_selector_escaped(key)}=={_selector_escaped(value)}"
+            for key, value in service.selector.items()
+        )
+        candidates = {str(app["id"]): app for app in self._apps(namespace, label=selector)}
+        for app in self._apps(namespace, label=_selector_escaped(L.SERVICE + service.name)):
+            candidates.setdefault(str(app["id"]), app)
+        return [candidates[identifier] for identifier in sorted(candidates)]
 
     def _apply_secret(self, secret: Secret) -> Action:
         """Writes the keys whose value differs and removes the keys the spec dropped.
@@ -949,6 +968,12 @@ def _label_update(app: Json) -> Json:
 def _mappings(app: Mapping[str, Any]) -> Any:
     container = app.get("container")
     return container.get("portMappings") if isinstance(container, Mapping) else None
+
+
+def _selector_escaped(text: str) -> str:
+    """A label key or value inside a Marathon label selector (``LabelSelector.scala``
+    treats ``,=!()``, spaces and backslashes as syntax unless escaped)."""
+    return re.sub(r"([\\,=!() ])", r"\\\1", text)
 
 
 def _path(identifier: str) -> str:

@@ -115,6 +115,20 @@ def test_diff_of_a_deployment_behind_a_service_shows_only_what_apply_changes(
     assert orch.apply(web(image="nginx:1.28"))[0].action is Action.UPDATED
 
 
+def test_a_service_whose_selector_changes_moves_to_the_apps_it_now_selects(
+    marathon: Any, orch: Orchestrator
+) -> None:
+    """The apps are found by two label queries (selected, carrying): both sides move."""
+    orch.apply(web(), web(name="api", labels={"app": "api"}), wait=True, timeout=10)
+    service = Service("front", selector={"app": "web"}, ports=[Port(80, target_port="http")])
+    orch.apply(service)
+    [moved] = orch.apply(attrs.evolve(service, selector={"app": "api"}))
+    assert moved.action is Action.UPDATED
+    assert "orchsdk.service.front" not in marathon.app("/shop/web")["labels"]
+    assert "orchsdk.service.front" in marathon.app("/shop/api")["labels"]
+    assert orch.get(Service, "front").selector == {"app": "api"}
+
+
 def test_a_write_to_a_locked_app_waits_for_the_lock_then_succeeds(
     marathon: Any, orch: Orchestrator
 ) -> None:

@@ -579,8 +579,8 @@ def test_a_canary_applied_later_joins_the_service(
 def test_a_service_is_labels_on_every_app_it_selects(
     wire: responses.RequestsMock, orch: Orchestrator
 ) -> None:
-    other = stored(web(name="other", labels={"app": "other"}))
-    apps(wire, stored(web()), other)
+    apps(wire, stored(web()))  # the apps the selector matches
+    apps(wire)  # the apps that carry the service: none yet
     wire.add("PUT", f"{M1}/v2/apps/shop/web", json={"deploymentId": "d-1", "version": V2})
     wire.add("GET", f"{M1}/v2/deployments", json=[{"id": "d-1", "affectedApps": ["/shop/web"]}])
     wire.add("GET", f"{M1}/v2/deployments", json=[])
@@ -588,11 +588,16 @@ def test_a_service_is_labels_on_every_app_it_selects(
     assert result.action is Action.CREATED
     assert sent(wire) == [  # the label change restarts the app: apply waits for it
         "GET /v2/apps",
+        "GET /v2/apps",
         "PUT /v2/apps/shop/web",
         "GET /v2/deployments",
         "GET /v2/deployments",
     ]
-    put = wire.calls[1]
+    assert [query(call)["label"] for call in wire.calls[:2]] == [
+        ["app==web"],
+        ["orchsdk.service.front"],
+    ]
+    put = wire.calls[2]
     assert query(put) == {"partialUpdate": ["true"]}
     update = body(put)
     assert set(update) == {"labels", "container"}
@@ -603,11 +608,11 @@ def test_a_service_is_labels_on_every_app_it_selects(
 def test_a_service_that_selects_no_app_is_refused(
     wire: responses.RequestsMock, orch: Orchestrator
 ) -> None:
-    apps(wire, stored(web(labels={"app": "other"})))
+    apps(wire)
     with pytest.raises(UnsupportedFeature, match="standalone_services") as raised:
         orch.apply(FRONT)
     assert raised.value.field == "selector"
-    assert [line.split()[0] for line in sent(wire)] == ["GET"]
+    assert [line.split()[0] for line in sent(wire)] == ["GET", "GET"]
 
 
 def test_deleting_a_service_takes_its_labels_off(
