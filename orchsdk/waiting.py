@@ -13,7 +13,6 @@ __all__ = ["Progress", "wait_for_rollout"]
 
 Progress = Callable[[DeploymentStatus], None]
 """A callback that a wait calls with each new :class:`~orchsdk.DeploymentStatus` it sees."""
-"""Called with each new status while a wait goes on."""
 
 _FIRST_POLL = 0.02
 _MAX_POLL = 1.0
@@ -42,7 +41,9 @@ def wait_for_rollout(
     ``read_status`` reads the status once (with the caller's retries). ``deadline`` (a
     ``time.monotonic()`` instant) ends a wait that shares its ``timeout`` with others.
     Streams that end early (a dropped connection) are followed by a fresh read, then,
-    after a back-off that grows like the polling one, a new stream.
+    after a back-off that grows like the polling one, a new stream; a stream that stayed
+    open longer than the longest back-off was healthy, so the back-off starts again from
+    the shortest after it.
     """
     if deadline is None:
         deadline = time.monotonic() + timeout
@@ -59,6 +60,7 @@ def wait_for_rollout(
         return last  # type: ignore[return-value]
     delay = _FIRST_POLL
     while (remaining := deadline - time.monotonic()) > 0:
+        opened = time.monotonic()
         if backend.capabilities.status_stream:
             for status in backend.watch_status(name, namespace, remaining):
                 if seen(status):
@@ -71,6 +73,8 @@ def wait_for_rollout(
         if time.monotonic() < deadline and seen(read_status()):
             return last  # type: ignore[return-value]
         if backend.capabilities.status_stream:  # back off, or a stream that ends at once spins
+            if time.monotonic() - opened > _MAX_POLL:
+                delay = _FIRST_POLL
             time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
             delay = min(delay * 1.5, _MAX_POLL)
     message = last.message if last else "no status"

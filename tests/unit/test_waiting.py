@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -244,6 +245,38 @@ def test_a_stream_that_keeps_ending_at_once_does_not_spin(
         orch.wait("web", timeout=0.5)
 
     assert len(streaming.called("status")) < 20
+
+
+class FakeClock:
+    """``time`` for orchsdk.waiting: sleeps advance it and are recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_the_back_off_starts_again_after_a_stream_that_stayed_open(
+    orch: Orchestrator, streaming: Any, make_status: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr("orchsdk.waiting.time", clock)
+
+    def open_for_a_minute() -> Iterator[DeploymentStatus]:
+        clock.now += 60
+        yield make_status(PROGRESSING, ready=1)
+
+    streaming.statuses = [make_status(PROGRESSING)]
+    streaming.streams = [[], [], open_for_a_minute(), [make_status(COMPLETE, ready=3)]]
+
+    assert orch.wait("web", timeout=600).phase is COMPLETE
+    assert clock.sleeps == pytest.approx([0.02, 0.03, 0.02])
 
 
 def test_wait_for_rollout_reads_the_status_through_the_given_function(
