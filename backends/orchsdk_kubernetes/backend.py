@@ -257,16 +257,17 @@ class KubernetesBackend(Backend):
 
         A deployment handed to an autoscaler is applied without ``replicas``
         (:func:`~orchsdk_kubernetes.object_cache.autoscaler_of`). An apply whose answer was
-        lost is resolved by reading back (:meth:`_landed`); the object is forgotten when a
-        failure leaves its state unknown, and read afresh by the next apply.
+        lost is resolved by reading back (:meth:`_landed`). When that fails too, the record
+        is left as it was before this apply: the retry (or the next apply) compares its
+        answer with the object before the lost try, so it reports what that try did
+        rather than *unchanged*.
         """
         kind, namespace = type(resource), _namespace_of(resource)
         what = f"apply {resource.kind.lower()}/{resource.name} in {namespace}"
         if isinstance(resource, Autoscaler):
             self._hand_replicas_to_autoscaler(resource)
         before = self._last_seen(kind, resource.name, namespace)
-        with self._writing(_key(kind, namespace, resource.name)):
-            return self._apply_over(resource, before, what)
+        return self._apply_over(resource, before, what)
 
     def _apply_over(self, resource: Resource, before: Seen | None, what: str) -> Action:
         """Applies ``resource`` over the object as last seen (None: absent); what it did."""

@@ -130,6 +130,24 @@ def test_kubernetes_update_whose_answer_is_lost_is_read_back_as_updated(
     assert orch.get(Deployment, "web").image == "nginx:1.28"
 
 
+def test_kubernetes_update_whose_answer_and_read_back_are_lost_is_reported_after_the_retry(
+    cluster: KubernetesEmulator, kube: tuple[Orchestrator, Acted]
+) -> None:
+    """The retry compares its answer with the object before the lost try: *updated*."""
+    orch, acted = kube
+    orch.apply(web())
+    cluster.inject(LOST, method="PATCH", path=DEPLOYMENTS)
+    cluster.inject(Fault(status=503), method="GET", path=DEPLOYMENTS)
+
+    with recording() as log:
+        [result] = orch.apply(web(image="nginx:1.28"))
+
+    assert log.retries == 1
+    assert acted.count("PATCH", DEPLOYMENTS) == 3  # the first apply, the lost try, the retry
+    assert result.action is Action.UPDATED
+    assert orch.get(Deployment, "web").image == "nginx:1.28"
+
+
 def test_kubernetes_apply_that_never_reached_the_server_is_retried(
     cluster: KubernetesEmulator, kube: tuple[Orchestrator, Acted]
 ) -> None:
