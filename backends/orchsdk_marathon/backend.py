@@ -120,6 +120,8 @@ class MarathonBackend(Backend):
         self._features: tuple[str, ...] | None = None
         self._ours: dict[str, str] = {}
         """App id -> the last deployment this backend started for it."""
+        self._before_lost: dict[str, Json | None] = {}
+        """App id -> the app (None: none) before an apply whose outcome stayed unknown."""
         self._revisions: dict[tuple[str, str], int] = {}
         self._secret_keys_known: dict[tuple[str, str], frozenset[str]] = {}
         """(namespace, secret) -> the keys this backend last wrote or listed there."""
@@ -207,18 +209,40 @@ class MarathonBackend(Backend):
         raise self._kind_unsupported(type(resource), resource.name)
 
     def _apply_deployment(self, spec: Deployment) -> Action:
+        """Writes the app unless the stored one matches; says what changed since before.
+
+        "Before" is the app as read now, or, when an earlier apply of it lost both its
+        answer and its read-back (:meth:`_landed`), the app as it was before that apply:
+        the retry then reports what the lost try did, not *unchanged*.
+        """
         identifier, current, document = self._desired_app(spec)
+        with self._lock:
+            lost = identifier in self._before_lost
+            before = self._before_lost.pop(identifier, current)
         if current is not None and matches(document, current):
-            return Action.UNCHANGED
+            return _action_since(before, document)
         try:
             reply = self._write(identifier, document, partial=False)
         except BackendUnavailable as error:
-            if error.acted is False or not self._landed(identifier, document):
-                raise
-            return Action.CREATED if current is None else Action.UPDATED
-        if reply.status == 201:
+            if error.acted is not False and self._landed(identifier, document):
+                return _action_since(before, document)
+            if lost or error.acted is not False:
+                self._remember_before_lost(identifier, before)
+            raise
+        except OrchestratorError:
+            if lost:
+                self._remember_before_lost(identifier, before)
+            raise
+        if reply.status == 201 or (lost and before is None):
             return Action.CREATED
         return Action.UPDATED  # (also when another client created it since our read)
+
+    def _remember_before_lost(self, identifier: str, before: Json | None) -> None:
+        """Keeps the app as it was before an apply whose outcome is unknown (bounded)."""
+        with self._lock:
+            if len(self._before_lost) > 4096:
+                self._before_lost.clear()
+            self._before_lost[identifier] = before
 
     def _desired_app(self, spec: Deployment) -> tuple[str, Json | None, Json]:
         """The app's id, the app as stored (None when new) and the app apply would write."""
@@ -968,6 +992,13 @@ def _label_update(app: Json) -> Json:
 def _mappings(app: Mapping[str, Any]) -> Any:
     container = app.get("container")
     return container.get("portMappings") if isinstance(container, Mapping) else None
+
+
+def _action_since(before: Json | None, document: Json) -> Action:
+    """What writing ``document`` did to an app that was ``before`` (None: no app)."""
+    if before is None:
+        return Action.CREATED
+    return Action.UNCHANGED if matches(document, before) else Action.UPDATED
 
 
 def _selector_escaped(text: str) -> str:

@@ -382,6 +382,40 @@ def test_marathon_create_whose_answer_is_lost_is_read_back_as_created(
     assert emulator.app("/shop/web") is not None
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [(None, web(), Action.CREATED), (web(), web(image="nginx:1.28"), Action.UPDATED)],
+    ids=["create", "update"],
+)
+def test_marathon_apply_whose_answer_and_read_back_are_lost_is_reported_after_the_retry(
+    marathon: tuple[MarathonEmulator, Orchestrator, Acted],
+    first: Deployment | None,
+    second: Deployment,
+    expected: Action,
+) -> None:
+    """The retry finds the app as the lost try left it, and reports what that try did."""
+    emulator, orch, acted = marathon
+    if first is not None:
+        orch.apply(first, wait=True, timeout=10)
+    acting = emulator.server.app
+
+    def then_fail_the_read_back(request: Request) -> Response:
+        response = acting(request)
+        if request.method == "PUT" and request.path == APP:
+            emulator.server.faults.add(Fault(status=503), method="GET", path=APP)
+        return response
+
+    emulator.server.app = then_fail_the_read_back
+    emulator.server.faults.add(LOST, method="PUT", path=APP)
+
+    with recording() as log:
+        [result] = orch.apply(second)
+
+    assert log.retries == 1
+    assert acted.count("PUT", APP) == (1 if first is None else 2)  # the retry wrote nothing
+    assert result.action is expected
+
+
 def test_marathon_never_posts_an_app(
     marathon: tuple[MarathonEmulator, Orchestrator, Acted],
 ) -> None:
