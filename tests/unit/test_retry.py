@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import tenacity
+from fake_clock import FakeClock
 
 from orchsdk import BackendUnavailable, Conflict, NotFound, RetryPolicy, ValidationError
 from orchsdk.retry import NO_RETRY, retryable
@@ -191,21 +192,6 @@ def test_each_retry_is_logged_with_the_error(caplog: pytest.LogCaptureFixture) -
 
 
 # -- the first try, before any retry loop ------------------------------------------------
-
-
-class FakeClock:
-    """``time.monotonic`` and ``time.sleep`` on a clock that only moves when told."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fake_clock import FakeClock
 
 from orchsdk import (
     Capabilities,
@@ -245,21 +246,6 @@ def test_a_stream_that_keeps_ending_at_once_does_not_spin(
         orch.wait("web", timeout=0.5)
 
     assert len(streaming.called("status")) < 20
-
-
-class FakeClock:
-    """``time`` for orchsdk.waiting: sleeps advance it and are recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def test_the_back_off_starts_again_after_a_stream_that_stayed_open(
