@@ -16,7 +16,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Collection, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from orchsdk import (
@@ -46,7 +46,7 @@ from orchsdk_marathon import labels as L
 from orchsdk_marathon.compare import as_compared, matches
 from orchsdk_marathon.config import Settings, parse_url
 from orchsdk_marathon.errors import AppLocked, UnexpectedResponse, reads_answers
-from orchsdk_marathon.events import WATCHED, AppEvents
+from orchsdk_marathon.events import ENDINGS, WATCHED, AppEvents, concerns
 from orchsdk_marathon.parse import parse_app, split_app_id, user_labels
 from orchsdk_marathon.render import app_id, render_app, render_secret
 from orchsdk_marathon.secret_store import SecretStore
@@ -634,10 +634,16 @@ class MarathonBackend(Backend):
             if time.monotonic() - opened < _STREAM_QUICK_END:
                 time.sleep(max(0.0, min(_STREAM_QUICK_END, deadline - time.monotonic())))
 
-    def _events(self, identifier: str, remaining: float) -> AppEvents:
+    def _events(
+        self,
+        identifier: str,
+        remaining: float,
+        relevant: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> AppEvents:
         """Opens ``/v2/events`` for the event types a wait follows, in Marathon's light
         format (1.7+; later ones have no other, earlier ones ignore the option). Its
-        timeouts end within ``remaining`` seconds: a silent server cannot hold the wait."""
+        timeouts end within ``remaining`` seconds: a silent server cannot hold the wait.
+        ``relevant`` picks the events that wake the waiter (default: those of the app)."""
         connect, read = self.settings.timeout
         response = self._marathon.stream(
             "/v2/events",
@@ -645,7 +651,7 @@ class MarathonBackend(Backend):
             accept="text/event-stream",
             timeout=(min(connect, remaining), min(read, remaining)),
         )
-        return AppEvents(response, identifier)
+        return AppEvents(response, identifier, relevant)
 
     def _follow(
         self, events: AppEvents, name: str, namespace: str, deadline: float
@@ -870,17 +876,54 @@ class MarathonBackend(Backend):
     def _wait_for(
         self, ids: Collection[str], identifier: str, timeout: float
     ) -> builtins.list[Mapping[str, Any]]:
-        """Polls ``/v2/deployments`` (with backoff) until those deployments are gone, or
-        the timeout passes; returns the ones still running (empty when all are done)."""
+        """Waits until those deployments are gone from ``/v2/deployments``, or the timeout
+        passes; returns the ones still running (empty when all are done).
+
+        Follows the event stream when Marathon serves one: ``/v2/deployments`` is read once
+        the stream is attached, then after each end of one of those deployments, and at
+        least every second in case an event was missed. Polls with backoff otherwise, and
+        after the stream drops.
+        """
         deadline = time.monotonic() + timeout
+        events = self._deployment_events(ids, identifier, timeout)
         delay = _LOCK_POLL_FIRST
-        while True:
-            running = self._running(ids, identifier)
-            remaining = deadline - time.monotonic()
-            if not running or remaining <= 0:
-                return running
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 2, _LOCK_POLL_MAX)
+        try:
+            while True:
+                running = self._running(ids, identifier)
+                remaining = deadline - time.monotonic()
+                if not running or remaining <= 0:
+                    return running
+                if events is not None and not events.ended:
+                    events.wait(min(remaining, _LOCK_POLL_MAX), time.monotonic())
+                else:
+                    time.sleep(min(delay, remaining))
+                    delay = min(delay * 2, _LOCK_POLL_MAX)
+        finally:
+            if events is not None:
+                events.close()
+
+    def _deployment_events(
+        self, ids: Collection[str], identifier: str, timeout: float
+    ) -> AppEvents | None:
+        """An attached event stream that tells when one of ``ids`` (without ids: a
+        deployment of the app) may have ended; None when Marathon serves none now."""
+        if not self.capabilities.status_stream:
+            return None
+
+        def ended(event: Mapping[str, Any]) -> bool:
+            if event.get("eventType") not in ENDINGS:
+                return False
+            return event.get("id") in ids if ids else concerns(event, identifier)
+
+        try:
+            events = self._events(identifier or ", ".join(sorted(ids)), timeout, ended)
+        except OrchestratorError as error:
+            log.debug("no event stream to wait for deployments (%s); polling", error)
+            return None
+        if events.attached(min(_ATTACH_WAIT, timeout)):
+            return events
+        events.close()
+        return None
 
     def _wait_unlocked(self, identifier: str, locked: AppLocked, deadline: float) -> None:
         """Waits until the deployments that lock an app are gone from ``/v2/deployments``,

@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -100,15 +100,22 @@ def _planned_apps(plan: Any, current: Any) -> set[str]:
 
 
 class AppEvents:
-    """An open event stream, read by a daemon thread, that tells when one app may have changed.
+    """An open event stream, read by a daemon thread, that tells when one app may have changed
+    (or, given ``relevant``, when an event it accepts arrived).
 
     Built on a response of :meth:`~orchsdk_marathon.transport.Transport.stream`; the
     thread starts at once. :meth:`close` closes the response.
     """
 
-    def __init__(self, response: requests.Response, app: str) -> None:
+    def __init__(
+        self,
+        response: requests.Response,
+        app: str,
+        relevant: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> None:
         self._response = response
         self._app = app
+        self._relevant = relevant or (lambda event: concerns(event, app))
         self._state = threading.Condition()
         self._attached = False
         self._pending = False
@@ -184,7 +191,7 @@ class AppEvents:
             event = json.loads(data)
         except ValueError:
             event = None
-        if isinstance(event, Mapping) and not concerns(event, self._app):
+        if isinstance(event, Mapping) and not self._relevant(event):
             return
         with self._state:
             self._pending = True

@@ -143,6 +143,23 @@ def test_a_write_to_a_locked_app_waits_for_the_lock_then_succeeds(
     assert orch.wait("web", timeout=10).phase is Phase.COMPLETE
 
 
+def test_a_lock_wait_follows_the_event_stream_instead_of_polling(
+    marathon: Any, orch: Orchestrator
+) -> None:
+    """/v2/deployments is read once the stream is attached and once the lock is gone."""
+    orch.apply(web(), wait=True, timeout=10)
+    marathon.control.lock("/shop/web")
+    threading.Timer(0.3, marathon.control.release, ["/shop/web"]).start()
+    reads, streams = (
+        marathon.server.count("GET", "/v2/deployments"),
+        marathon.server.count("GET", "/v2/events"),
+    )
+    [result] = orch.apply(web(image="nginx:1.28"))
+    assert result.action is Action.UPDATED
+    assert marathon.server.count("GET", "/v2/events") == streams + 1
+    assert marathon.server.count("GET", "/v2/deployments") - reads <= 3
+
+
 def test_force_cancels_the_running_deployment_instead_of_waiting(marathon: Any) -> None:
     with connect(marathon, force=True) as orch:
         orch.apply(web(), wait=True, timeout=10)

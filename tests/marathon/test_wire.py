@@ -389,9 +389,10 @@ def test_a_locked_app_waits_for_its_deployments_then_writes_once_more(
     wire.add("GET", f"{M1}/v2/deployments", json=[])
     [result] = orch.apply(web(image="nginx:1.28"))
     assert result.action is Action.UPDATED
-    assert sent(wire) == [
+    assert sent(wire) == [  # no event stream here (refused): the wait polls
         "GET /v2/apps/shop/web",
         "PUT /v2/apps/shop/web",
+        "GET /v2/events",
         "GET /v2/deployments",
         "GET /v2/deployments",
         "PUT /v2/apps/shop/web",
@@ -590,6 +591,7 @@ def test_a_service_is_labels_on_every_app_it_selects(
         "GET /v2/apps",
         "GET /v2/apps",
         "PUT /v2/apps/shop/web",
+        "GET /v2/events",
         "GET /v2/deployments",
         "GET /v2/deployments",
     ]
