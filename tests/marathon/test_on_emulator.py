@@ -129,12 +129,17 @@ def test_a_service_whose_selector_changes_moves_to_the_apps_it_now_selects(
     assert orch.get(Service, "front").selector == {"app": "api"}
 
 
-def test_a_write_to_a_locked_app_waits_for_the_lock_then_succeeds(
-    marathon: Any, orch: Orchestrator
-) -> None:
+def locked_for_a_moment(marathon: Any, orch: Orchestrator) -> None:
+    """Runs ``web``, then holds a deployment on it that ends 0.3 s from now."""
     orch.apply(web(), wait=True, timeout=10)
     marathon.control.lock("/shop/web")
     threading.Timer(0.3, marathon.control.release, ["/shop/web"]).start()
+
+
+def test_a_write_to_a_locked_app_waits_for_the_lock_then_succeeds(
+    marathon: Any, orch: Orchestrator
+) -> None:
+    locked_for_a_moment(marathon, orch)
     started = time.monotonic()
     [result] = orch.apply(web(image="nginx:1.28"))
     assert result.action is Action.UPDATED
@@ -147,9 +152,7 @@ def test_a_lock_wait_follows_the_event_stream_instead_of_polling(
     marathon: Any, orch: Orchestrator
 ) -> None:
     """/v2/deployments is read once the stream is attached and once the lock is gone."""
-    orch.apply(web(), wait=True, timeout=10)
-    marathon.control.lock("/shop/web")
-    threading.Timer(0.3, marathon.control.release, ["/shop/web"]).start()
+    locked_for_a_moment(marathon, orch)
     reads, streams = (
         marathon.server.count("GET", "/v2/deployments"),
         marathon.server.count("GET", "/v2/events"),
