@@ -71,6 +71,8 @@ from orchsdk_marathon.transport import Reply, SessionBox, Transport, quote_path
 __all__ = ["MarathonBackend"]
 
 R = TypeVar("R", bound=Resource)
+K = TypeVar("K")
+V = TypeVar("V")
 Json = dict[str, Any]
 log = logging.getLogger("orchsdk.marathon")
 
@@ -78,6 +80,8 @@ _STATUS_EMBED = ["app.tasks", "app.deployments", "app.lastTaskFailure"]
 _VERSION_FIELDS = frozenset({"version", "versionInfo"})
 _LOCK_POLL_FIRST = 0.05
 _LOCK_POLL_MAX = 1.0
+_MEMORY_BOUND = 4096
+"""Entries each of the backend's memories holds at most before it starts again."""
 _WATCH_INTERVAL = 0.25
 """Seconds a wait lets pass between reads for events other than a deployment's end (a
 burst of task updates makes one read), and its polling interval without a stream."""
@@ -238,11 +242,9 @@ class MarathonBackend(Backend):
         return Action.UPDATED  # (also when another client created it since our read)
 
     def _remember_before_lost(self, identifier: str, before: Json | None) -> None:
-        """Keeps the app as it was before an apply whose outcome is unknown (bounded)."""
+        """Keeps the app as it was before an apply whose outcome is unknown."""
         with self._lock:
-            if len(self._before_lost) > 4096:
-                self._before_lost.clear()
-            self._before_lost[identifier] = before
+            _keep_bounded(self._before_lost, identifier, before)
 
     def _desired_app(self, spec: Deployment) -> tuple[str, Json | None, Json]:
         """The app's id, the app as stored (None when new) and the app apply would write."""
@@ -819,9 +821,7 @@ class MarathonBackend(Backend):
             return cached
         revision = revision_of(self._versions(identifier), config)
         with self._lock:
-            if len(self._revisions) > 4096:
-                self._revisions.clear()
-            self._revisions[key] = revision
+            _keep_bounded(self._revisions, key, revision)
         return revision
 
     def _write(self, identifier: str, body: Json, *, partial: bool | None) -> Reply:
@@ -992,14 +992,12 @@ class MarathonBackend(Backend):
             return self._secret_keys_known.get((namespace, name))
 
     def _remember_keys(self, namespace: str, name: str, keys: Iterable[str] | None) -> None:
-        """Records a secret's key set (None forgets it); bounded like the revisions."""
+        """Records a secret's key set (None forgets it)."""
         with self._lock:
             if keys is None:
                 self._secret_keys_known.pop((namespace, name), None)
                 return
-            if len(self._secret_keys_known) > 4096:
-                self._secret_keys_known.clear()
-            self._secret_keys_known[(namespace, name)] = frozenset(keys)
+            _keep_bounded(self._secret_keys_known, (namespace, name), frozenset(keys))
 
 
 def _labels(app: Mapping[str, Any]) -> dict[str, Any]:
@@ -1035,6 +1033,17 @@ def _label_update(app: Json) -> Json:
 def _mappings(app: Mapping[str, Any]) -> Any:
     container = app.get("container")
     return container.get("portMappings") if isinstance(container, Mapping) else None
+
+
+def _keep_bounded(memory: dict[K, V], key: K, value: V) -> None:
+    """Sets ``memory[key]``; a memory past :data:`_MEMORY_BOUND` entries is emptied first.
+
+    The backend's memories (revisions, secret key sets, apps before a lost apply) only
+    save requests or sharpen a report, so forgetting them all at once is always safe.
+    """
+    if len(memory) > _MEMORY_BOUND:
+        memory.clear()
+    memory[key] = value
 
 
 def _action_since(before: Json | None, document: Json) -> Action:
