@@ -146,12 +146,7 @@ def canary(broken: bool) -> None:
         print(f"orchsdk canary of {build} in namespace {NAMESPACE!r}")
         print(f"  kubernetes: {kube.where}\n  marathon:   {marathon.where}")
         with kube.connect(NAMESPACE) as k8s, marathon.connect(NAMESPACE) as mar:
-            try:
-                for heading, step in steps:
-                    clusters.side_by_side(heading, step, [k8s, mar])
-            except BaseException:  # a step failed: delete what is left, then report
-                clusters.clean_up_quietly(clean_up, [k8s, mar])
-                raise
+            clusters.run_steps(steps, clean_up, [k8s, mar])
             clusters.side_by_side("5. Clean up", clean_up, [k8s, mar])
     verdicts = [f"{name} {'promoted' if ok else 'rolled back'}" for name, ok in passed.items()]
     print(f"\ndone: {', '.join(sorted(verdicts))}")

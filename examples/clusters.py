@@ -38,6 +38,7 @@ __all__ = [
     "kubernetes",
     "marathon",
     "run",
+    "run_steps",
     "say",
     "side_by_side",
     "title",
@@ -171,6 +172,19 @@ def clean_up_quietly(step: Step, orchestrators: Sequence[Orchestrator]) -> None:
         except Exception as error:
             if os.environ.get("ORCHSDK_DEBUG"):
                 print(f"clean-up on {orch.backend.name}: {error}", file=sys.stderr)
+
+
+def run_steps(
+    steps: Sequence[tuple[str, Step]], clean_up: Step, orchestrators: Sequence[Orchestrator]
+) -> None:
+    """Runs each ``(heading, step)`` side by side; when one fails, runs ``clean_up`` quietly
+    on every orchestrator before the failure goes on, so a failed run leaves nothing."""
+    try:
+        for heading, step in steps:
+            side_by_side(heading, step, orchestrators)
+    except BaseException:
+        clean_up_quietly(clean_up, orchestrators)
+        raise
 
 
 def run(name: str, example: Callable[[], None]) -> int:

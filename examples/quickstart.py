@@ -188,12 +188,7 @@ def quickstart() -> None:
                 caps = orch.capabilities
                 off = [name for name in caps.names() if not caps.supports(name)]
                 clusters.say(orch.backend.name, f"capabilities off: {', '.join(off) or 'none'}")
-            try:
-                for heading, step in STEPS:
-                    clusters.side_by_side(heading, step, orchestrators)
-            except BaseException:  # a step failed: delete what is left, then report
-                clusters.clean_up_quietly(delete_everything, orchestrators)
-                raise
+            clusters.run_steps(STEPS, delete_everything, orchestrators)
     print("\ndone: the same calls worked on both orchestrators")
 
 

@@ -136,12 +136,7 @@ def rotation() -> None:
         print(f"orchsdk secret rotation in namespace {NAMESPACE!r}")
         print(f"  kubernetes: {kube.where}\n  marathon:   {marathon.where}")
         with kube.connect(NAMESPACE) as k8s, marathon.connect(NAMESPACE) as mar:
-            try:
-                for heading, step in steps:
-                    clusters.side_by_side(heading, step, [k8s, mar])
-            except BaseException:  # a step failed: delete what is left, then report
-                clusters.clean_up_quietly(clean_up, [k8s, mar])
-                raise
+            clusters.run_steps(steps, clean_up, [k8s, mar])
             clusters.side_by_side("4. Clean up", clean_up, [k8s, mar])
     print("\ndone: the secret is rotated and every deployment using it runs a new revision")
 
