@@ -51,6 +51,28 @@ class _Phase:
         self.server_cpu_ms.append(server_cpu / ops * 1000)
 
 
+def _alternate(
+    server: EmulatorProcess,
+    phases: dict[str, dict[str, _Phase]],
+    objects: int,
+    rounds: int,
+    sides: dict[str, tuple[Callable[[str], None], Callable[[str], None]]],
+    clear: Callable[[str], None],
+) -> None:
+    """Measures create then re-apply for each side, ``rounds`` times, the sides' order
+    alternating so that neither always runs on a warmer server; ``clear`` deletes the
+    namespaces of a prefix after each side's round."""
+    for r in range(rounds):
+        order = [("orchsdk", f"ours{r}"), ("baseline", f"base{r}")]
+        if r % 2:
+            order.reverse()
+        for side, prefix in order:
+            create, reapply = sides[side]
+            _measure(server, phases[side]["create"], objects, partial(create, prefix))
+            _measure(server, phases[side]["reapply"], objects, partial(reapply, prefix))
+            clear(prefix)
+
+
 def _measure(cluster: EmulatorProcess, phase: _Phase, ops: int, body: Callable[[], None]) -> None:
     mark, server = cluster.mark(), cluster.cpu()
     with timed() as t:
@@ -185,16 +207,18 @@ def _kubernetes(config: Config) -> list[dict[str, Any]]:
         base_create("warmb", 2)
         base_reapply("warmb", 2)
 
-        for r in range(rounds):
-            sides = [("orchsdk", f"ours{r}", ours_create, ours_reapply)]
-            sides.append(("baseline", f"base{r}", base_create, base_reapply))
-            if r % 2:
-                sides.reverse()
-            for side, prefix, create, reapply in sides:
-                _measure(cluster, phases[side]["create"], objects, partial(create, prefix))
-                _measure(cluster, phases[side]["reapply"], objects, partial(reapply, prefix))
-                for namespace in w.namespaces(count, prefix):
-                    _delete(f"{cluster.api_url}/api/v1/namespaces/{namespace}")
+        def clear(prefix: str) -> None:
+            for namespace in w.namespaces(count, prefix):
+                _delete(f"{cluster.api_url}/api/v1/namespaces/{namespace}")
+
+        _alternate(
+            cluster,
+            phases,
+            objects,
+            rounds,
+            {"orchsdk": (ours_create, ours_reapply), "baseline": (base_create, base_reapply)},
+            clear,
+        )
         orch.close()
         api.close()  # type: ignore[no-untyped-call]
     return _rows(
@@ -272,16 +296,19 @@ def _marathon(config: Config) -> list[dict[str, Any]]:
         ours_reapply("warmours", 2)
         base_create("warmbase", 2)
         base_reapply("warmbase", 2)
-        for r in range(rounds):
-            sides = [("orchsdk", f"ours{r}", ours_create, ours_reapply)]
-            sides.append(("baseline", f"base{r}", base_create, base_reapply))
-            if r % 2:
-                sides.reverse()
-            for side, prefix, create, reapply in sides:
-                _measure(marathon, phases[side]["create"], objects, partial(create, prefix))
-                _measure(marathon, phases[side]["reapply"], objects, partial(reapply, prefix))
-                for namespace in w.namespaces(count, prefix):
-                    _delete(f"{base}/v2/groups/{namespace}?force=true")
+
+        def clear(prefix: str) -> None:
+            for namespace in w.namespaces(count, prefix):
+                _delete(f"{base}/v2/groups/{namespace}?force=true")
+
+        _alternate(
+            marathon,
+            phases,
+            objects,
+            rounds,
+            {"orchsdk": (ours_create, ours_reapply), "baseline": (base_create, base_reapply)},
+            clear,
+        )
         orch.close()
         session.close()
     return _rows(
