@@ -44,8 +44,8 @@ _EXPORTS = {
         "Phase",
     ),
     "orchsdk.orchestrator": ("Orchestrator", "UnsupportedFeatureWarning"),
-    "orchsdk.registry": ("connect", "register_backend"),
-    "orchsdk.resources": (
+    "orchsdk.plugins": ("connect", "register_backend"),
+    "orchsdk.specs": (
         "KINDS",
         "REDACTED",
         "Autoscaler",
@@ -100,18 +100,18 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from orchsdk.models import Phase as Phase
     from orchsdk.orchestrator import Orchestrator as Orchestrator
     from orchsdk.orchestrator import UnsupportedFeatureWarning as UnsupportedFeatureWarning
-    from orchsdk.registry import connect as connect
-    from orchsdk.registry import register_backend as register_backend
-    from orchsdk.resources import KINDS as KINDS
-    from orchsdk.resources import REDACTED as REDACTED
-    from orchsdk.resources import Autoscaler as Autoscaler
-    from orchsdk.resources import ConfigMap as ConfigMap
-    from orchsdk.resources import Deployment as Deployment
-    from orchsdk.resources import Resource as Resource
-    from orchsdk.resources import Secret as Secret
-    from orchsdk.resources import Service as Service
+    from orchsdk.plugins import connect as connect
+    from orchsdk.plugins import register_backend as register_backend
     from orchsdk.retry import NO_RETRY as NO_RETRY
     from orchsdk.retry import RetryPolicy as RetryPolicy
+    from orchsdk.specs import KINDS as KINDS
+    from orchsdk.specs import REDACTED as REDACTED
+    from orchsdk.specs import Autoscaler as Autoscaler
+    from orchsdk.specs import ConfigMap as ConfigMap
+    from orchsdk.specs import Deployment as Deployment
+    from orchsdk.specs import Resource as Resource
+    from orchsdk.specs import Secret as Secret
+    from orchsdk.specs import Service as Service
     from orchsdk.validation import validate as validate
     from orchsdk.values import ConfigRef as ConfigRef
     from orchsdk.values import Constraint as Constraint

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 import attrs
 
 from orchsdk._frozen import FrozenDict, thaw
-from orchsdk.resources import KINDS, REDACTED, Secret
+from orchsdk.specs import KINDS, REDACTED, Secret
 from orchsdk.values import ConfigRef, FileMount, SecretRef
 
 if TYPE_CHECKING:

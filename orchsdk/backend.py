@@ -23,7 +23,7 @@ from orchsdk.capabilities import Capabilities, Unsupported
 from orchsdk.diffing import Comparison, mask_secret_values
 from orchsdk.errors import NotFound
 from orchsdk.models import Action, DeploymentStatus, Endpoint, Instance
-from orchsdk.resources import Resource
+from orchsdk.specs import Resource
 
 __all__ = ["Backend", "url_options"]
 

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from orchsdk._frozen import FrozenDict, freeze_mapping
-from orchsdk.resources import Autoscaler, ConfigMap, Deployment, Resource, Secret, Service
+from orchsdk.specs import Autoscaler, ConfigMap, Deployment, Resource, Secret, Service
 from orchsdk.values import ConfigRef, SecretRef
 
 __all__ = ["Capabilities", "Unsupported", "find_unsupported"]

@@ -13,7 +13,7 @@ import attrs
 
 from orchsdk._frozen import freeze_sequence
 from orchsdk.models import Action
-from orchsdk.resources import Resource, Secret
+from orchsdk.specs import Resource, Secret
 
 __all__ = ["Change", "Comparison", "ResourceDiff", "changes_between", "mask_secret_values"]
 

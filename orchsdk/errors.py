@@ -30,7 +30,7 @@ import attrs
 
 if TYPE_CHECKING:
     from orchsdk.models import ApplyResult, DeploymentStatus
-    from orchsdk.resources import Resource
+    from orchsdk.specs import Resource
 
 __all__ = [
     "BackendUnavailable",

@@ -18,7 +18,7 @@ import attrs
 
 from orchsdk._frozen import FrozenDict
 from orchsdk.manifests import API_VERSION
-from orchsdk.resources import KINDS, Deployment, Resource, Service
+from orchsdk.specs import KINDS, Deployment, Resource, Service
 from orchsdk.values import FileMount
 
 __all__ = ["SCHEMA_FILE", "manifest_schema", "shipped_schema"]

@@ -56,7 +56,7 @@ from orchsdk._manifest_fields import (
 )
 from orchsdk._yaml import MAX_DEPTH, MAX_NODES, dumper_class, loader_class, node_lines, yaml_problem
 from orchsdk.errors import FieldError, ValidationError
-from orchsdk.resources import KINDS, REDACTED, Deployment, Resource, Secret
+from orchsdk.specs import KINDS, REDACTED, Deployment, Resource, Secret
 from orchsdk.validation import check, validate_all
 
 __all__ = [

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchsdk._frozen import thaw
-from orchsdk.resources import Resource
+from orchsdk.specs import Resource
 
 __all__ = ["apply_native", "merge_patch"]
 

@@ -23,8 +23,8 @@ from orchsdk.errors import (
     ValidationError,
 )
 from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Instance
-from orchsdk.resources import KINDS, Deployment, Resource, kind_named
 from orchsdk.retry import RetryPolicy
+from orchsdk.specs import KINDS, Deployment, Resource, kind_named
 from orchsdk.validation import subject, validate_all, validate_labels, validate_namespace
 from orchsdk.waiting import Progress, wait_for_rollout
 

@@ -14,7 +14,7 @@ from typing import Any
 from orchsdk._frozen import MAX_DEPTH, FrozenDict, TooDeep
 from orchsdk.errors import FieldError, ValidationError
 from orchsdk.quantity import parse_quantity
-from orchsdk.resources import (
+from orchsdk.specs import (
     Autoscaler,
     ConfigMap,
     Deployment,

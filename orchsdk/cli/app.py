@@ -437,7 +437,7 @@ def render(ctx: click.Context, files: tuple[str, ...], target: str | None, outpu
     orchsdk render web.yaml --to kubernetes
     orchsdk render web.yaml --to marathon -o json
     """
-    from orchsdk.rendering import render_offline
+    from orchsdk.offline import render_offline
 
     options = _options(ctx)
     resources = _hidden(_load(files), options.reveal)

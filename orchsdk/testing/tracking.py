@@ -14,7 +14,7 @@ from orchsdk.capabilities import Capabilities, Unsupported
 from orchsdk.errors import NotFound
 from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Instance
 from orchsdk.orchestrator import Orchestrator
-from orchsdk.resources import KINDS, Resource
+from orchsdk.specs import KINDS, Resource
 
 __all__ = ["CallRecorder", "TrackingOrchestrator"]
 

@@ -355,7 +355,7 @@ def test_version(invoke: Invoke) -> None:
 
 @pytest.fixture
 def isolated_renderers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("orchsdk.registry._registered", {})
+    monkeypatch.setattr("orchsdk.plugins._registered", {})
 
 
 def test_a_failed_apply_says_what_was_applied_before_it(

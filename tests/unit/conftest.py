@@ -208,5 +208,5 @@ def make_status() -> Callable[..., DeploymentStatus]:
 def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """In-process backend registrations made by a test are forgotten after it."""
     fresh: dict[str, Any] = {}
-    monkeypatch.setattr("orchsdk.registry._registered", fresh)
+    monkeypatch.setattr("orchsdk.plugins._registered", fresh)
     return fresh

@@ -502,7 +502,7 @@ def test_the_complete_example_of_the_docs_loads() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["orchsdk.manifests", "orchsdk.manifest_jsonschema", "orchsdk.rendering"]
+    "module", ["orchsdk.manifests", "orchsdk.manifest_jsonschema", "orchsdk.offline"]
 )
 def test_the_docstring_examples_run(module: str) -> None:
     import doctest

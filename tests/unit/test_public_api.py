@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import orchsdk
-import orchsdk.resources
+import orchsdk.specs
 
 BACKEND_LIBRARIES = [
     "kubernetes",
@@ -81,7 +81,7 @@ def test_the_package_docstring_example_runs() -> None:
 
 
 def test_the_resources_docstring_examples_run() -> None:
-    results = doctest.testmod(orchsdk.resources, optionflags=doctest.ELLIPSIS, report=False)
+    results = doctest.testmod(orchsdk.specs, optionflags=doctest.ELLIPSIS, report=False)
 
     assert results.attempted > 0
     assert results.failed == 0

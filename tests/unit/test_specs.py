@@ -26,7 +26,7 @@ from orchsdk import (
     ValidationError,
 )
 from orchsdk._frozen import FrozenDict, deep_freeze, thaw
-from orchsdk.resources import kind_named
+from orchsdk.specs import kind_named
 from orchsdk.validation import validate
 
 # -- construction is tolerant --------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 import orchsdk
 from orchsdk import Backend, Orchestrator, OrchestratorError
-from orchsdk.registry import load_backend, register_backend
+from orchsdk.plugins import load_backend, register_backend
 
 pytestmark = pytest.mark.usefixtures("isolated_registry")
 
@@ -45,7 +45,7 @@ def test_an_unknown_scheme_lists_the_installed_ones(fake_backend_class: Any) -> 
 def test_a_built_in_backend_that_is_not_installed_names_its_extra(
     monkeypatch: pytest.MonkeyPatch, url: str, extra: str
 ) -> None:
-    monkeypatch.setattr("orchsdk.registry._entry_point", lambda scheme: None)  # not installed
+    monkeypatch.setattr("orchsdk.plugins._entry_point", lambda scheme: None)  # not installed
 
     with pytest.raises(OrchestratorError, match=re.escape(f"pip install '{extra}'")):
         orchsdk.connect(url)
@@ -58,7 +58,7 @@ def test_a_backend_whose_dependencies_are_missing_says_so(
         def load(self) -> Any:
             raise ImportError("No module named 'kubernetes'")
 
-    monkeypatch.setattr("orchsdk.registry._entry_point", lambda scheme: BrokenEntryPoint())
+    monkeypatch.setattr("orchsdk.plugins._entry_point", lambda scheme: BrokenEntryPoint())
 
     with pytest.raises(OrchestratorError, match="cannot be imported") as caught:
         orchsdk.connect("kubernetes://")

@@ -29,7 +29,7 @@ from orchsdk.backend import Backend
 from orchsdk.capabilities import Capabilities
 from orchsdk.errors import OrchestratorError
 from orchsdk.models import Action, DeploymentStatus, Endpoint, Instance
-from orchsdk.resources import Resource
+from orchsdk.specs import Resource
 
 __all__ = [
     "RENDERERS_GROUP",

@@ -1,4 +1,4 @@
-"""Rendering without a cluster (``orchsdk.rendering``): the hook behind ``orchsdk render``."""
+"""Rendering without a cluster (``orchsdk.offline``): the hook behind ``orchsdk render``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from orchsdk import (
     UnsupportedFeature,
     ValidationError,
 )
-from orchsdk.rendering import (
+from orchsdk.offline import (
     OfflineBackend,
     offline_backend,
     register_renderer,
@@ -28,7 +28,7 @@ WEB = Deployment("web", image="nginx:1.27", ports=[Port(80)])
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("orchsdk.rendering._registered", {})
+    monkeypatch.setattr("orchsdk.offline._registered", {})
 
 
 def test_the_shipped_targets() -> None:
