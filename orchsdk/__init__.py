@@ -18,61 +18,10 @@ TYPE_CHECKING = False  # not imported from typing: importing typing costs more t
 
 __version__ = "0.1.0"
 
-_EXPORTS = {
-    "orchsdk.backend": ("Backend",),
-    "orchsdk.capabilities": ("Capabilities", "Unsupported"),
-    "orchsdk.diffing": ("Change", "Comparison", "ResourceDiff"),
-    "orchsdk.errors": (
-        "BackendUnavailable",
-        "Conflict",
-        "FieldError",
-        "NotFound",
-        "OrchestratorError",
-        "RolloutFailed",
-        "UnsupportedFeature",
-        "ValidationError",
-        "WaitTimeout",
-    ),
-    "orchsdk.manifest_jsonschema": ("manifest_schema",),
-    "orchsdk.manifests": ("ManifestError", "dump_manifests", "load_manifests"),
-    "orchsdk.models": (
-        "Action",
-        "ApplyResult",
-        "DeploymentStatus",
-        "Endpoint",
-        "Instance",
-        "Phase",
-    ),
-    "orchsdk.orchestrator": ("Orchestrator", "UnsupportedFeatureWarning"),
-    "orchsdk.plugins": ("connect", "register_backend"),
-    "orchsdk.specs": (
-        "KINDS",
-        "REDACTED",
-        "Autoscaler",
-        "ConfigMap",
-        "Deployment",
-        "Resource",
-        "Secret",
-        "Service",
-    ),
-    "orchsdk.retry": ("NO_RETRY", "RetryPolicy"),
-    "orchsdk.validation": ("validate",),
-    "orchsdk.values": (
-        "ConfigRef",
-        "Constraint",
-        "FileMount",
-        "HealthCheck",
-        "Port",
-        "Resources",
-        "Rollout",
-        "SecretRef",
-    ),
-}
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads on use
+# The public names, listed once: type checkers and IDEs read these imports; at run time
+# they are not executed, and _public_names() reads them from this file's text instead, so
+# that __getattr__ imports each name's module only when the name is first used.
+if TYPE_CHECKING:
     from orchsdk.backend import Backend as Backend
     from orchsdk.capabilities import Capabilities as Capabilities
     from orchsdk.capabilities import Unsupported as Unsupported
@@ -84,7 +33,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from orchsdk.errors import FieldError as FieldError
     from orchsdk.errors import NotFound as NotFound
     from orchsdk.errors import OrchestratorError as OrchestratorError
+    from orchsdk.errors import PermissionDenied as PermissionDenied
     from orchsdk.errors import RolloutFailed as RolloutFailed
+    from orchsdk.errors import SettingsError as SettingsError
+    from orchsdk.errors import UnexpectedResponse as UnexpectedResponse
     from orchsdk.errors import UnsupportedFeature as UnsupportedFeature
     from orchsdk.errors import ValidationError as ValidationError
     from orchsdk.errors import WaitTimeout as WaitTimeout
@@ -121,6 +73,23 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from orchsdk.values import Resources as Resources
     from orchsdk.values import Rollout as Rollout
     from orchsdk.values import SecretRef as SecretRef
+
+
+def _public_names() -> dict[str, str]:
+    """Each public name and the module it comes from, read off the block above."""
+    with open(__file__, encoding="utf-8") as source:
+        lines = source.read().partition("\nif TYPE_CHECKING:\n")[2].splitlines()
+    found = {}
+    for line in lines:
+        if not line.startswith("    from "):
+            break
+        _, module, _, name, *_ = line.split()
+        found[name] = module
+    return found
+
+
+_MODULE_OF = _public_names()
+__all__ = sorted(_MODULE_OF)
 
 
 def __getattr__(name: str) -> object:

@@ -7,8 +7,14 @@ checks, dependency order, retries, waits, logging) lives in
 always set.
 
 A minimal backend subclasses :class:`Backend`, implements the abstract methods, and is
-registered under a URL scheme in the ``orchsdk.backends`` entry-point group; the contract
-suite in :mod:`orchsdk.testing` proves it behaves like every other backend.
+registered under a URL scheme in the ``orchsdk.backends`` entry-point group (the only
+group: :meth:`Backend.offline` serves rendering without a cluster); the contract suite
+in :mod:`orchsdk.testing` proves it behaves like every other backend.
+
+The order of a call is the core's, on every backend: the spec is validated
+(:func:`orchsdk.validate`), checked against :attr:`Backend.capabilities` and
+:meth:`Backend.unsupported`, then against the backend's own rules
+(:meth:`Backend.validate`), for every resource of an apply before its first request.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from orchsdk.capabilities import Capabilities, Unsupported
 from orchsdk.diffing import Comparison, mask_secret_values
-from orchsdk.errors import NotFound
+from orchsdk.errors import FieldError, NotFound, OrchestratorError
 from orchsdk.models import Action, DeploymentStatus, Endpoint, Instance
 from orchsdk.specs import Resource
 
@@ -55,8 +61,30 @@ class Backend(abc.ABC):
     def capabilities(self) -> Capabilities:
         """What this backend supports against the orchestrator it is connected to."""
 
+    @classmethod
+    def offline(cls, **options: Any) -> Backend:
+        """A backend that renders without a cluster, for ``orchsdk render`` and dry runs.
+
+        It must answer :meth:`render`, :attr:`capabilities`, :meth:`unsupported` and
+        :meth:`validate` without a request; its other methods are never called. Options
+        are the backend's own (a Marathon containerizer, say). The default says the
+        backend cannot render offline.
+        """
+        raise OrchestratorError(f"the {cls.name} backend cannot render without a cluster")
+
     def unsupported(self, resource: Resource) -> Iterable[Unsupported]:
         """Fields of ``resource`` this backend cannot carry out beyond its capability flags."""
+        return ()
+
+    def validate(self, resource: Resource) -> Iterable[FieldError]:
+        """The orchestrator's own rules that ``resource`` breaks, beyond the core's.
+
+        Called by the core for every resource of a call before its first request, after
+        the core's validation and capability checks; pure, sends nothing. Each
+        :class:`~orchsdk.FieldError` names the spec's field (``name``, ``ports[1].port``);
+        the core raises them as one :class:`~orchsdk.ValidationError`. Marathon, for
+        instance, reserves some app names; the default has no rules of its own.
+        """
         return ()
 
     @abc.abstractmethod

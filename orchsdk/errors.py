@@ -7,12 +7,20 @@
     ├── UnsupportedFeature     the backend cannot do what a spec asks; raised before any request
     ├── NotFound               the named resource does not exist
     ├── Conflict               it exists already, or it changed under us, or it is locked
+    ├── PermissionDenied       the credentials were refused (401) or lack a permission (403)
     ├── BackendUnavailable     the orchestrator could not be reached or kept failing (5xx, 429);
     │                          ``acted`` says whether the failed request may have changed anything
+    ├── UnexpectedResponse     the server (or a proxy) answered with what its API never sends
+    ├── SettingsError          a backend option is unknown or malformed (also a ValueError)
     ├── RolloutFailed          the orchestrator gave up on a rollout
     └── WaitTimeout            a wait ran out of time; carries the last status seen
 
 The backend's own exception, when there is one, is kept as ``__cause__``.
+
+Backends do not choose these classes themselves: they read the facts off an answer (its
+status, message, field errors) and call :func:`error_for_status`, so one HTTP status means
+one error type on every orchestrator; :func:`tls_failure` and :func:`reads_answers` do the
+same for certificate failures and malformed answers.
 
 An error raised by :meth:`Orchestrator.apply <orchsdk.Orchestrator.apply>` keeps its
 type and also says how far the apply got: ``applied`` (the
@@ -23,8 +31,9 @@ error has both empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import attrs
 
@@ -33,16 +42,33 @@ if TYPE_CHECKING:
     from orchsdk.specs import Resource
 
 __all__ = [
+    "REFUSED_STATUSES",
+    "TRANSIENT_STATUSES",
     "BackendUnavailable",
     "Conflict",
     "FieldError",
     "NotFound",
     "OrchestratorError",
+    "PermissionDenied",
     "RolloutFailed",
+    "SettingsError",
+    "UnexpectedResponse",
     "UnsupportedFeature",
     "ValidationError",
     "WaitTimeout",
+    "error_for_status",
+    "reads_answers",
+    "tls_failure",
 ]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""HTTP statuses worth another try: throttled, or the server (or a proxy) failed."""
+
+REFUSED_STATUSES = frozenset({429, 503})
+"""Transient statuses that say the request was turned away before anything acted on it."""
 
 
 class OrchestratorError(Exception):
@@ -126,6 +152,31 @@ class Conflict(OrchestratorError):
         super().__init__(message)
 
 
+class PermissionDenied(OrchestratorError):
+    """The orchestrator refused the credentials (HTTP 401) or their permissions (403).
+
+    Never retried: another try with the same credentials gets the same answer.
+    ``status`` is the HTTP status.
+    """
+
+    def __init__(self, message: str, *, status: int = 403) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class UnexpectedResponse(OrchestratorError):
+    """The server, or something in front of it, answered with a document its API never
+    sends: a field missing or of the wrong type, a body that is not JSON. Not retried."""
+
+
+class SettingsError(OrchestratorError, ValueError):
+    """A backend option is unknown or its value is malformed (``verify=ture``).
+
+    Raised before any connection is made. It is also a :class:`ValueError`, as the
+    error of a bad argument is in Python.
+    """
+
+
 class BackendUnavailable(OrchestratorError):
     """The orchestrator could not be reached or answered with a transient failure.
 
@@ -162,3 +213,87 @@ class WaitTimeout(OrchestratorError):
     def __init__(self, message: str, status: DeploymentStatus | None = None) -> None:
         self.status = status
         super().__init__(message)
+
+
+def error_for_status(
+    status: int,
+    what: str,
+    message: str,
+    *,
+    conflict: str = "other",
+    errors: Iterable[FieldError] = (),
+    retry_after: float | None = None,
+) -> OrchestratorError:
+    """The orchsdk error for a failed HTTP answer, the same on every backend.
+
+    A backend reads the facts off the answer, in its orchestrator's own format, and
+    passes them here: ``what`` names the request (``apply deployment/web in shop``),
+    ``message`` is the server's own message, ``conflict`` the :class:`Conflict` reason a
+    409 means (``"exists"``, ``"changed"``, ``"locked"``, ``"other"``), ``errors`` the
+    field errors of a 400/422, ``retry_after`` the seconds a 429/503 asked for.
+
+    ==================  ==============================================================
+    404                 :class:`NotFound`
+    409                 :class:`Conflict` with ``reason=conflict``
+    400, 422            :class:`ValidationError` (the server's field paths)
+    401, 403            :class:`PermissionDenied`
+    429, 500-504        :class:`BackendUnavailable`; ``acted=False`` for 429 and 503
+    other 5xx           :class:`BackendUnavailable`, ``acted`` unknown
+    anything else       :class:`OrchestratorError`
+    ==================  ==============================================================
+
+    >>> error_for_status(404, "get deployment/web", "deployment web not found")
+    NotFound('get deployment/web: deployment web not found')
+    """
+    text = f"{what}: {message}" if message else f"{what}: HTTP {status}"
+    if status == 404:
+        return NotFound(text)
+    if status == 409:
+        return Conflict(text, reason=conflict)
+    if status in (400, 422):
+        return ValidationError(what, list(errors) or [FieldError("", message or f"HTTP {status}")])
+    if status in (401, 403):
+        refused = "the credentials were refused" if status == 401 else "permission denied"
+        return PermissionDenied(
+            f"{text} ({refused}, HTTP {status}: check the credentials and their permissions)",
+            status=status,
+        )
+    if status in TRANSIENT_STATUSES or 500 <= status <= 599:
+        acted = False if status in REFUSED_STATUSES else None
+        return BackendUnavailable(text, retry_after=retry_after, acted=acted)
+    return OrchestratorError(text)
+
+
+def tls_failure(what: str, detail: object) -> OrchestratorError:
+    """The error for a server certificate that failed verification; never retried."""
+    return OrchestratorError(
+        f"{what}: TLS verification failed ({detail}); pass verify=<CA bundle path> to "
+        "trust the server's CA, or verify=false to opt out"
+    )
+
+
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
+
+
+def reads_answers(method: Callable[P, T]) -> Callable[P, T]:
+    """Turns a malformed answer met while ``method`` reads it (a field missing or of the
+    wrong type deep in a document) into :class:`UnexpectedResponse`, never a
+    ``KeyError`` or ``TypeError``.
+
+    The message names the error's type and first words only: they describe a field,
+    never a value that was sent. orchsdk's own errors pass through unchanged.
+    """
+
+    @functools.wraps(method)
+    def reading(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except OrchestratorError:
+            raise
+        except _MALFORMED as error:
+            raise UnexpectedResponse(
+                f"{method.__name__}: the answer is not what the orchestrator's API "
+                f"documents ({type(error).__name__}: {str(error)[:120]})"
+            ) from error
+
+    return reading

@@ -381,7 +381,11 @@ class Orchestrator:
         return self.retry.call(operation, description=description, idempotent=idempotent)
 
     def _prepare(self, resources: Iterable[Resource]) -> builtins.list[Resource]:
-        """Validated resources with namespaces filled in, less what lenient mode leaves out."""
+        """Validated resources with namespaces filled in, less what lenient mode leaves out.
+
+        The order is the same on every backend and ends before any write: the core's
+        validation, the capability checks, then the backend's own rules for each.
+        """
         batch = [
             attrs.evolve(item, namespace=self.namespace)
             if isinstance(item, Resource) and item.namespace is None
@@ -412,6 +416,10 @@ class Orchestrator:
                 kept = gap.leave_out(kept) if kept is not None else None
             if kept is not None:
                 prepared.append(kept)
+        for resource in prepared:
+            errors = builtins.list(self.backend.validate(resource))
+            if errors:
+                raise ValidationError(subject(resource), errors)
         return prepared
 
     def _unsupported(

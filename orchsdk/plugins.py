@@ -18,7 +18,15 @@ if TYPE_CHECKING:
     from orchsdk.orchestrator import Orchestrator
     from orchsdk.retry import RetryPolicy
 
-__all__ = ["ENTRY_POINT_GROUP", "BackendFactory", "connect", "load_backend", "register_backend"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "BackendFactory",
+    "connect",
+    "installed_schemes",
+    "load_backend",
+    "register_backend",
+    "resolve_scheme",
+]
 
 ENTRY_POINT_GROUP = "orchsdk.backends"
 
@@ -50,20 +58,22 @@ def _entry_point(scheme: str) -> Any | None:
     return None
 
 
-def _installed_schemes() -> list[str]:
+def installed_schemes() -> list[str]:
+    """Every URL scheme a backend is registered or installed for, sorted."""
     from importlib.metadata import entry_points
 
-    names = {entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)}
+    names = {entry.name.lower() for entry in entry_points(group=ENTRY_POINT_GROUP)}
     return sorted(names | set(_registered))
 
 
-def _resolve(scheme: str) -> BackendFactory:
+def resolve_scheme(scheme: str) -> BackendFactory:
+    """The backend class or factory for a URL scheme, imported on first use."""
     factory = _registered.get(scheme)
     if factory is None:
         entry = _entry_point(scheme)
         if entry is None:
             hint = _INSTALL_HINTS.get(scheme, f"install the plugin that provides {scheme}://")
-            known = ", ".join(f"{name}://" for name in _installed_schemes()) or "none"
+            known = ", ".join(f"{name}://" for name in installed_schemes()) or "none"
             raise OrchestratorError(
                 f"no backend is installed for {scheme}:// ({hint}, or call "
                 f"orchsdk.register_backend); installed: {known}"
@@ -88,7 +98,7 @@ def load_backend(url: str, **options: Any) -> Backend:
         raise OrchestratorError(
             f"{url!r} has no scheme; expected e.g. 'kubernetes://' or 'memory://'"
         )
-    factory = _resolve(scheme)
+    factory = resolve_scheme(scheme)
     from_url = getattr(factory, "from_url", None)
     if from_url is not None:
         return from_url(url, **options)  # type: ignore[no-any-return]

@@ -12,22 +12,24 @@ request timeouts bound.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
-from orchsdk.errors import BackendUnavailable, Conflict
+from orchsdk.errors import BackendUnavailable, Conflict, OrchestratorError
 
 if TYPE_CHECKING:
     import tenacity
 
-__all__ = ["NO_RETRY", "RetryPolicy", "retryable"]
+__all__ = ["NO_RETRY", "RetryPolicy", "before_any_write", "confirm_lost_write", "retryable"]
 
 T = TypeVar("T")
+U = TypeVar("U")
 log = logging.getLogger("orchsdk.retry")
 
 
@@ -147,3 +149,48 @@ def retryable(error: BaseException, idempotent: bool = True) -> bool:
 
 NO_RETRY = RetryPolicy(attempts=1)
 """Try once; report the first failure."""
+
+
+def confirm_lost_write(
+    write: Callable[[], T], landed: Callable[[], U | None], *, what: str
+) -> T | U:
+    """Runs ``write``; when its answer is lost, reads back whether it happened anyway.
+
+    A write that failed with :class:`~orchsdk.BackendUnavailable` whose ``acted`` is not
+    ``False`` (the connection dropped after the request was sent, a 500) may have
+    happened. Then ``landed`` is asked: it reads the orchestrator and returns what the
+    write achieved (an :class:`~orchsdk.Action`, ``True``), or ``None``/``False`` when it
+    cannot tell the write landed. A read-back that fails counts as "cannot tell". When the
+    write did land, that is the result; otherwise the original error is raised, for the
+    core's retry policy to decide about.
+
+    This is how writes that are not safe to repeat blindly (a rollback, a create-only
+    PUT) stay exact under lost answers, on every backend.
+    """
+    try:
+        return write()
+    except BackendUnavailable as error:
+        if error.acted is False:
+            raise
+        try:
+            outcome = landed()
+        except OrchestratorError:
+            outcome = None
+        if outcome is None or outcome is False:
+            raise
+        log.info("%s: the answer was lost, but the orchestrator reads back as written", what)
+        return outcome
+
+
+@contextlib.contextmanager
+def before_any_write() -> Iterator[None]:
+    """Marks a :class:`~orchsdk.BackendUnavailable` raised inside as ``acted=False``.
+
+    For the reads an operation makes before its first write: when one of them fails,
+    nothing has changed, so even an operation that is not safe to repeat may be retried.
+    """
+    try:
+        yield
+    except BackendUnavailable as error:
+        error.acted = False
+        raise

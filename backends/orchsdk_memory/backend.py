@@ -12,8 +12,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, TypeVar
 
 import attrs
 
@@ -33,9 +32,11 @@ from orchsdk import (
     Rollout,
     Secret,
     Service,
+    SettingsError,
 )
-from orchsdk.backend import url_options
 from orchsdk.native import apply_native
+from orchsdk.settings import settings_from
+from orchsdk_memory.config import Settings, parse_url
 from orchsdk_memory.rollout import Pace, SimulatedRollout
 
 __all__ = ["MemoryBackend", "RolloutControl"]
@@ -127,31 +128,30 @@ class MemoryBackend(Backend):
 
     name = "memory"
 
-    def __init__(
-        self,
-        *,
-        store: str | None = None,
-        rollout: Literal["auto", "manual"] = "auto",
-        step_seconds: float = 0.02,
-    ) -> None:
-        if rollout not in ("auto", "manual"):
-            raise ValueError(f"rollout must be 'auto' or 'manual', got {rollout!r}")
-        if store is None:
+    def __init__(self, settings: Settings | None = None, **options: Any) -> None:
+        if settings is None:
+            settings = settings_from(Settings, options, backend="memory")
+        elif options:
+            raise SettingsError("give the memory backend either settings or options, not both")
+        self.settings = settings
+        if settings.store is None:
             self._store = _Store()
         else:
             with _named_stores_lock:
-                self._store = _named_stores.setdefault(store, _Store())
-        self._manual = rollout == "manual"
-        self._step_seconds = float(step_seconds)
+                self._store = _named_stores.setdefault(settings.store, _Store())
+        self._manual = settings.rollout == "manual"
+        self._step_seconds = settings.step_seconds
         self.control = RolloutControl(self)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> MemoryBackend:
         """``memory://[NAME][?rollout=auto|manual&step_seconds=0.02]``."""
-        settings: dict[str, Any] = {**url_options(url), **options}
-        if "step_seconds" in settings:
-            settings["step_seconds"] = float(settings["step_seconds"])
-        return cls(store=urlsplit(url).netloc or None, **settings)
+        return cls(parse_url(url, options))
+
+    @classmethod
+    def offline(cls, **options: Any) -> MemoryBackend:
+        """A private in-memory backend: it renders without anything to connect to."""
+        return cls(**options)
 
     @property
     def capabilities(self) -> Capabilities:

@@ -1,7 +1,9 @@
-"""Rendering without a cluster (``orchsdk.offline``): the hook behind ``orchsdk render``."""
+"""Rendering without a cluster (``orchsdk.offline``): every backend's ``offline()``, one group."""
 
 from __future__ import annotations
 
+import builtins
+from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
@@ -11,39 +13,54 @@ from orchsdk import (
     Deployment,
     OrchestratorError,
     Port,
+    Resource,
     Secret,
     UnsupportedFeature,
     ValidationError,
+    register_backend,
 )
-from orchsdk.offline import (
-    OfflineBackend,
-    offline_backend,
-    register_renderer,
-    render_offline,
-    renderer_targets,
-)
+from orchsdk.offline import offline_backend, offline_targets, render_offline
 
 WEB = Deployment("web", image="nginx:1.27", ports=[Port(80)])
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("orchsdk.offline._registered", {})
+def isolated(isolated_registry: dict[str, Any]) -> None:
+    """Registrations made by a test are forgotten after it."""
+
+
+@pytest.fixture
+def toy_backend(fake_backend_class: type[Any]) -> type[Any]:
+    """A plugin's backend class that renders offline with the options it is given."""
+
+    class ToyBackend(fake_backend_class):  # type: ignore[misc,valid-type]
+        name = "toy"
+
+        @classmethod
+        def offline(cls, **options: Any) -> Any:
+            return cls(**options)
+
+        def render(self, resource: Resource) -> builtins.list[dict[str, Any]]:
+            return [{"rendered": resource.name, **self.options}]
+
+    return ToyBackend
 
 
 def test_the_shipped_targets() -> None:
-    assert {"kubernetes", "marathon", "memory"} <= set(renderer_targets())
+    assert {"kubernetes", "marathon", "memory"} <= set(offline_targets())
 
 
-def test_kubernetes_renders_with_its_pure_function() -> None:
+def test_there_is_one_entry_point_group() -> None:
+    assert list(entry_points(group="orchsdk.renderers")) == []
+
+
+def test_kubernetes_renders_without_a_kubeconfig(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", "/nonexistent/kubeconfig")
+
     [document] = render_offline("kubernetes", WEB, namespace="shop")
 
     assert document["kind"] == "Deployment"
-    assert document["metadata"] == {"name": "web", "namespace": "shop"} | {
-        key: value
-        for key, value in document["metadata"].items()
-        if key not in ("name", "namespace")
-    }
+    assert (document["metadata"]["name"], document["metadata"]["namespace"]) == ("web", "shop")
 
 
 def test_marathon_renders_secrets_as_if_the_secret_store_were_there() -> None:
@@ -64,56 +81,55 @@ def test_rendering_validates_first() -> None:
 
 
 def test_an_unknown_target_names_the_known_ones() -> None:
-    with pytest.raises(OrchestratorError, match="no offline renderer for 'nomad'; known targets"):
+    with pytest.raises(OrchestratorError, match="no backend is installed for target 'nomad'"):
         render_offline("nomad", WEB)
 
 
-def test_a_render_function_takes_no_options() -> None:
-    with pytest.raises(OrchestratorError, match="takes no options"):
-        offline_backend("kubernetes", verbose="1")
+def test_a_registered_backend_renders_with_its_offline_and_the_options(
+    toy_backend: type[Any],
+) -> None:
+    register_backend("toy", toy_backend)
+
+    assert render_offline("toy", WEB, flavour="plain") == [{"rendered": "web", "flavour": "plain"}]
 
 
-def test_a_registered_function_renders_with_every_capability() -> None:
-    def render(resource: Any) -> dict[str, Any]:
-        return {"rendered": resource.name}
+def test_a_backend_without_offline_says_it_cannot_render_without_a_cluster(
+    fake_backend_class: type[Any],
+) -> None:
+    register_backend("fake", fake_backend_class)
 
-    register_renderer("toy", render)
-
-    assert render_offline("toy", WEB, Secret("db", data={"a": "b"})) == [
-        {"rendered": "web"},
-        {"rendered": "db"},
-    ]
+    with pytest.raises(OrchestratorError, match="fake backend cannot render without a cluster"):
+        offline_backend("fake")
 
 
-def test_a_registered_factory_gets_the_options() -> None:
-    seen: dict[str, Any] = {}
+def test_a_factory_that_is_not_a_backend_class_cannot_render_offline(
+    toy_backend: type[Any],
+) -> None:
+    register_backend("toy", lambda url, **options: toy_backend())
 
-    def factory(**options: Any) -> OfflineBackend:
-        seen.update(options)
-        return OfflineBackend("toy", lambda resource: [{"name": resource.name}])
-
-    register_renderer("toy", factory)
-
-    assert render_offline("toy", WEB, flavour="plain") == [{"name": "web"}]
-    assert seen == {"flavour": "plain"}
+    with pytest.raises(OrchestratorError, match="not a Backend class"):
+        offline_backend("toy")
 
 
-def test_a_factory_must_make_a_backend() -> None:
-    register_renderer("toy", lambda **options: "not a backend")
+def test_offline_must_make_a_backend(toy_backend: type[Any]) -> None:
+    class Broken(toy_backend):  # type: ignore[misc,valid-type]
+        @classmethod
+        def offline(cls, **options: Any) -> Any:
+            return "not a backend"
+
+    register_backend("toy", Broken)
 
     with pytest.raises(OrchestratorError, match="not a Backend"):
         offline_backend("toy")
 
 
-def test_the_offline_backend_only_renders() -> None:
-    backend = OfflineBackend("toy", lambda resource: {"a": 1})
-
-    with pytest.raises(OrchestratorError, match="apply needs a cluster"):
-        backend.apply(WEB)
-    with pytest.raises(OrchestratorError, match="status needs a cluster"):
-        backend.status("web", "default")
-
-
 def test_a_target_name_is_not_a_url() -> None:
-    with pytest.raises(ValueError, match="a target looks like"):
-        register_renderer("kubernetes://", lambda resource: {})
+    with pytest.raises(OrchestratorError, match="a target is a backend's name"):
+        offline_backend("kubernetes://")
+
+
+def test_a_target_names_every_scheme_of_a_backend(toy_backend: type[Any]) -> None:
+    register_backend("toy+https", toy_backend)
+
+    assert "toy" in offline_targets()
+    assert render_offline("toy", WEB) == [{"rendered": "web"}]

@@ -18,14 +18,17 @@ from orchsdk import (
     ConfigMap,
     Conflict,
     Deployment,
+    FieldError,
     NotFound,
     Orchestrator,
     Phase,
     Port,
+    Resource,
     RolloutFailed,
     Secret,
     SecretRef,
     Service,
+    Unsupported,
     UnsupportedFeature,
     ValidationError,
 )
@@ -540,3 +543,36 @@ def test_leaving_the_context_closes_the_backend(backend: Any) -> None:
 
 def test_repr_names_the_backend_and_namespace(backend: Any) -> None:
     assert repr(Orchestrator(backend, namespace="shop")) == "<Orchestrator fake namespace='shop'>"
+
+
+# -- the backend's own rules (Backend.validate) ----------------------------------------
+
+
+def test_the_backends_own_rules_refuse_a_batch_before_any_request(
+    backend: Any, orch: Orchestrator
+) -> None:
+    def reserved(resource: Resource) -> list[FieldError]:
+        return [FieldError("name", "is reserved")] if resource.name == "tasks" else []
+
+    backend.validate = reserved  # type: ignore[method-assign]
+
+    with pytest.raises(ValidationError, match=r"tasks.*name: is reserved") as raised:
+        orch.apply(Deployment("ok", image="nginx"), Deployment("tasks", image="nginx"))
+
+    assert backend.applied() == []
+    assert raised.value.applied == []
+    assert raised.value.fields == ("name",)
+
+
+def test_the_backends_rules_see_what_lenient_mode_kept(backend: Any) -> None:
+    seen: list[Resource] = []
+    backend.gaps = [
+        Unsupported("annotations", "annotations", lambda item: attrs.evolve(item, annotations={}))
+    ]
+    backend.validate = lambda resource: seen.append(resource) or []  # type: ignore[method-assign]
+    lenient = Orchestrator(backend, lenient=True)
+
+    with pytest.warns(UserWarning, match="annotations"):
+        lenient.render(Deployment("web", image="nginx", annotations={"a": "b"}))
+
+    assert [item.annotations for item in seen] == [{}]
