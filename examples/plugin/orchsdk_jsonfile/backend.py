@@ -4,15 +4,19 @@
 document :meth:`JsonFileBackend.render` makes of it, and each deployment's revisions,
 instances and rollout state. Rollouts finish the moment they are written (unless held
 with :class:`RolloutControl`); there is no status stream, so the core's waits poll.
+
+It shows the hooks a plugin fills in besides the verbs: settings parsed strictly
+(:mod:`orchsdk_jsonfile.config`), a rule of its own that the core checks before any
+write (:meth:`JsonFileBackend.validate`), and rendering without a cluster
+(:meth:`JsonFileBackend.offline`).
 """
 
 from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import attrs
 
@@ -24,6 +28,7 @@ from orchsdk import (
     Deployment,
     DeploymentStatus,
     Endpoint,
+    FieldError,
     Instance,
     NotFound,
     OrchestratorError,
@@ -32,10 +37,12 @@ from orchsdk import (
     Rollout,
     Secret,
     Service,
+    ValidationError,
 )
-from orchsdk.backend import url_options
 from orchsdk.native import apply_native
+from orchsdk.settings import settings_from
 from orchsdk_jsonfile.codec import from_document, to_document
+from orchsdk_jsonfile.config import Settings, parse_url
 from orchsdk_jsonfile.store import JsonStore, State
 
 __all__ = ["JsonFileBackend", "RolloutControl"]
@@ -48,17 +55,29 @@ class JsonFileBackend(Backend):
 
     name = "jsonfile"
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.store = JsonStore(path)
+    def __init__(self, path: str | os.PathLike[str] | None = None, **options: Any) -> None:
+        given = {**options, "path": None if path is None else os.fspath(path)}
+        self.settings = settings_from(Settings, given, backend="jsonfile")
+        self._store = None if path is None else JsonStore(path)
         self.control = RolloutControl(self)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> JsonFileBackend:
         """The file is the URL's host and path: ``jsonfile:///abs.json``, ``jsonfile://rel.json``."""
-        parts = urlsplit(url)
-        if not parts.netloc + parts.path:
-            raise OrchestratorError(f"{url!r} names no file; e.g. 'jsonfile:///tmp/cluster.json'")
-        return cls(parts.netloc + parts.path, **url_options(url), **options)
+        settings = parse_url(url, options)
+        return cls(settings.path, max_instances=settings.max_instances)
+
+    @classmethod
+    def offline(cls, **options: Any) -> JsonFileBackend:
+        """A backend with no file: it renders, checks and reports capabilities, nothing else."""
+        return cls(None, **options)
+
+    @property
+    def store(self) -> JsonStore:
+        """The cluster file; an offline backend has none."""
+        if self._store is None:
+            raise OrchestratorError("the offline jsonfile backend has no cluster file to use")
+        return self._store
 
     @property
     def capabilities(self) -> Capabilities:
@@ -71,6 +90,19 @@ class JsonFileBackend(Backend):
                 "node_services": "a JSON file has no nodes to open ports on",
             },
         )
+
+    def validate(self, resource: Resource) -> Iterator[FieldError]:
+        """Every instance is a record in the file, so a deployment keeps at most
+        ``max_instances`` of them; the core refuses a bigger one before any write."""
+        if isinstance(resource, Deployment):
+            yield from self._instance_limit(resource.replicas)
+
+    def _instance_limit(self, replicas: int) -> Iterator[FieldError]:
+        limit = self.settings.max_instances
+        if replicas > limit:
+            yield FieldError(
+                "replicas", f"a jsonfile cluster keeps at most {limit} instances per deployment"
+            )
 
     def render(self, resource: Resource) -> builtins.list[dict[str, Any]]:
         return [apply_native(to_document(resource), resource, self.name)]
@@ -105,6 +137,11 @@ class JsonFileBackend(Backend):
     # -- deployments -------------------------------------------------------------
 
     def scale(self, name: str, namespace: str, replicas: int) -> None:
+        errors = list(
+            self.validate(Deployment(name, namespace=namespace, image="-", replicas=replicas))
+        )
+        if errors:
+            raise ValidationError(f"scale of {name!r}", errors)
         with self.store.transaction() as state:
             spec = _find(state, Deployment, name, namespace)
             state["objects"][_key(Deployment, namespace, name)]["spec"]["replicas"] = replicas

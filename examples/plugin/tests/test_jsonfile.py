@@ -27,7 +27,10 @@ from orchsdk import (
     Secret,
     SecretRef,
     Service,
+    SettingsError,
+    ValidationError,
 )
+from orchsdk.offline import render_offline
 
 SPECS: list[Resource] = [
     Deployment(
@@ -127,3 +130,41 @@ def test_a_file_that_is_not_a_cluster_is_refused(tmp_path: Path) -> None:
     path.write_text('{"hello": "world"}')
     with orchsdk.connect(f"jsonfile://{path}") as orch, pytest.raises(OrchestratorError):
         orch.list(Deployment)
+
+
+def test_its_own_rule_refuses_the_whole_apply_before_the_file_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "cluster.json"
+    refused = pytest.raises(ValidationError, match="replicas: a jsonfile cluster keeps at most 3")
+    with orchsdk.connect(f"jsonfile://{path}?max_instances=3") as orch, refused:
+        orch.apply(
+            Deployment("ok", image="nginx", replicas=1),
+            Deployment("big", image="nginx", replicas=4),
+        )
+
+    assert not path.exists()
+
+
+def test_scaling_past_its_limit_is_refused(tmp_path: Path) -> None:
+    with orchsdk.connect(f"jsonfile://{tmp_path / 'c.json'}?max_instances=3") as orch:
+        orch.apply(Deployment("web", image="nginx", replicas=1))
+
+        with pytest.raises(ValidationError, match="at most 3"):
+            orch.scale("web", 4)
+
+        assert orch.status("web").desired == 1
+
+
+def test_a_misspelt_option_lists_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="jsonfile has no option 'max_instance'"):
+        orchsdk.connect(f"jsonfile://{tmp_path / 'c.json'}?max_instance=3")
+
+
+def test_it_renders_without_a_cluster_file() -> None:
+    [document] = render_offline("jsonfile", Deployment("web", image="nginx"))
+
+    assert document["kind"] == "Deployment"
+
+
+def test_the_offline_backend_has_no_file_to_write() -> None:
+    with pytest.raises(OrchestratorError, match="no cluster file"):
+        JsonFileBackend.offline().apply(Deployment("web", image="nginx", namespace="default"))
