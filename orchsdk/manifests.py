@@ -154,10 +154,51 @@ def _read(source: ManifestSource, name: str | None) -> tuple[str, str]:
     if isinstance(source, str) and ("\n" in source or "\r" in source or not source):
         return name or "<string>", source
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        return name or str(source), path.read_text(encoding="utf-8-sig")
-    text = source.read()
-    return name or str(getattr(source, "name", "<stream>")), text
+        label = name or str(source)
+        return label, _decoded(Path(source).read_bytes(), label)
+    label = name or str(getattr(source, "name", "<stream>"))
+    offset = None
+    try:
+        text = source.read()
+    except UnicodeDecodeError as error:
+        offset = error.start
+    if offset is not None:  # raised out here, so the decode error (which holds the whole
+        raise _not_utf8(label, offset)  # file in its args) is not its __context__ either
+    return label, text
+
+
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _decoded(data: bytes, label: str) -> str:
+    """The text of a manifest file, which must be UTF-8 (a UTF-8 byte order mark is
+    allowed). The error names the file and the first byte that is not UTF-8, never the
+    content: a manifest may hold secret values."""
+    if data.startswith(_UTF16_MARKS):
+        raise ManifestError(
+            [
+                ValidationError(
+                    label,
+                    [
+                        FieldError(
+                            "",
+                            "is UTF-16 text (it starts with a UTF-16 "
+                            "byte order mark); save it as UTF-8",
+                        )
+                    ],
+                )
+            ]
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        offset = error.start
+    raise _not_utf8(label, offset)  # out here: the decode error holds the file in its args
+
+
+def _not_utf8(label: str, offset: int) -> ManifestError:
+    message = f"is not UTF-8 text: byte {offset} is not valid UTF-8; save the file as UTF-8"
+    return ManifestError([ValidationError(label, [FieldError("", message)])])
 
 
 @attrs.define

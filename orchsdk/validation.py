@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any
+
+import attrs
 
 from orchsdk._frozen import MAX_DEPTH, FrozenDict, TooDeep
 from orchsdk.errors import FieldError, ValidationError
+from orchsdk.images import image_problem
 from orchsdk.quantity import parse_quantity
 from orchsdk.specs import (
     Autoscaler,
@@ -302,9 +306,10 @@ def _check_ref(c: _Checker, path: str, ref: SecretRef | ConfigRef) -> None:
 
 
 def _check_deployment(c: _Checker, d: Deployment) -> None:
-    image_ok = c.of_type("image", d.image, str, "a string")
-    if image_ok and (not d.image or _WHITESPACE.search(d.image)):
-        c.fail("image", f"{_show(d.image)} is not an image reference")
+    if c.of_type("image", d.image, str, "a string"):
+        problem = image_problem(d.image)
+        if problem is not None:
+            c.fail("image", f"{_show(d.image)} is not an image reference: it {problem}")
     c.integer("replicas", d.replicas, 0)
     c.sequence("command", d.command, str, "a string")
     c.sequence("args", d.args, str, "a string")
@@ -332,6 +337,16 @@ def _check_deployment(c: _Checker, d: Deployment) -> None:
             _check_file(c, f"files[{index}]", mount, paths)
 
 
+MAX_QUANTITY = Decimal(2**63 - 1)
+"""The largest quantity the Kubernetes API holds; Marathon's doubles would lose it too."""
+
+_UNIT = {"cpu": " cores", "memory": " bytes"}
+_SMALLEST = {"cpu": Decimal("0.001"), "memory": Decimal(1)}
+"""Kubernetes rounds a CPU amount up to whole millicores and memory to whole bytes, and
+Marathon's scheduler cannot offer less: anything smaller would run with more than asked."""
+_SMALLEST_TEXT = {"cpu": "1m (a thousandth of a core)", "memory": "1 byte"}
+
+
 def _check_resources(c: _Checker, resources: Resources) -> None:
     for field in ("cpu", "memory"):
         value = getattr(resources, field)
@@ -347,6 +362,15 @@ def _check_resources(c: _Checker, resources: Resources) -> None:
             continue
         if amount <= 0:
             c.fail(path, f"must be more than zero, got {_show(value)}")
+        elif amount > MAX_QUANTITY:
+            c.fail(
+                path, f"is more than the largest quantity Kubernetes holds (2^63-1{_UNIT[field]})"
+            )
+        elif amount < _SMALLEST[field]:
+            c.fail(
+                path,
+                f"is less than {_SMALLEST_TEXT[field]}, the smallest amount orchestrators keep",
+            )
     if resources.gpu is not None:
         c.integer("resources.gpu", resources.gpu, 0, 1024)
 
@@ -499,7 +523,44 @@ def check(resource: Any) -> list[FieldError]:
         return c.errors
     _check_common(c, resource)
     kind_check(c, resource)
+    reported = {error.path for error in c.errors}
+    c.errors.extend(error for error in _nul_bytes(resource) if error.path not in reported)
     return c.errors
+
+
+def _nul_bytes(resource: Resource) -> Iterator[FieldError]:
+    """A field error for each string of the spec that holds a NUL byte: no orchestrator
+    API takes one (C strings end there), so it would be cut or refused on the wire. A
+    secret's values are bytes to keep, not text, and the ``native`` patch is checked on
+    the document it patches, by the backend."""
+    for field in type(resource).__attrs_attrs__:
+        if field.name == "native":
+            continue
+        value = getattr(resource, field.name)
+        if isinstance(resource, Secret) and field.name == "data" and isinstance(value, Mapping):
+            value = dict.fromkeys(value, "")  # the keys only
+        yield from _nul_bytes_in(field.name, value, 0)
+
+
+def _nul_bytes_in(path: str, value: Any, depth: int) -> Iterator[FieldError]:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield FieldError(path, "holds a NUL byte, which no orchestrator API takes")
+        return
+    if depth > MAX_DEPTH:  # reported as too deep elsewhere
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and "\x00" in key:
+                yield FieldError(f"{path}.{_key(key)}", "is a key with a NUL byte")
+            else:
+                yield from _nul_bytes_in(f"{path}.{_key(key)}", item, depth + 1)
+    elif isinstance(value, tuple):
+        for index, item in enumerate(value):
+            yield from _nul_bytes_in(f"{path}[{index}]", item, depth + 1)
+    elif attrs.has(type(value)):
+        for field in type(value).__attrs_attrs__:
+            yield from _nul_bytes_in(f"{path}.{field.name}", getattr(value, field.name), depth + 1)
 
 
 def validate(resource: Any) -> None:

@@ -119,9 +119,14 @@ def label_maps(min_size: int = 0) -> st.SearchStrategy[dict[str, str]]:
     return st.dictionaries(label_keys(), label_values(), min_size=min_size, max_size=4)
 
 
+def wire_text(*, min_size: int = 0, max_size: int) -> st.SearchStrategy[str]:
+    """Any text an orchestrator API takes: everything but the NUL byte."""
+    return st.text(st.characters(exclude_characters="\x00"), min_size=min_size, max_size=max_size)
+
+
 @cache
 def annotation_maps() -> st.SearchStrategy[dict[str, str]]:
-    return st.dictionaries(label_keys(), st.text(max_size=30), max_size=3)
+    return st.dictionaries(label_keys(), wire_text(max_size=30), max_size=3)
 
 
 @cache
@@ -166,7 +171,11 @@ def images() -> st.SearchStrategy[str]:
     """``nginx``, ``registry.example.com/team/app:1.2``."""
     part = st.text(_ALNUM_LOWER, min_size=1, max_size=8)
     path = st.lists(part, min_size=1, max_size=3).map("/".join)
-    tag = st.text(_ALNUM + "_.-", min_size=1, max_size=12).map(lambda text: ":" + text)
+    tag = st.builds(
+        lambda first, rest: f":{first}{rest}",
+        st.sampled_from(_ALNUM + "_"),
+        st.text(_ALNUM + "_.-", max_size=11),
+    )
     return st.builds(operator.add, path, st.just("") | tag)
 
 
@@ -231,8 +240,8 @@ _DEPLOYMENT_PORTS = _unique_ports(0).map(
 _HEALTH_KINDS = st.sampled_from(["http", "tcp", "command"])
 _COMMANDS = st.builds(
     lambda first, rest: [first, *rest],
-    st.text(min_size=1, max_size=10),
-    st.lists(st.text(max_size=10), max_size=3),
+    wire_text(min_size=1, max_size=10),
+    st.lists(wire_text(max_size=10), max_size=3),
 )
 _HTTP_PATHS = st.text(_ALNUM + "._~/-", max_size=20).map(lambda path: "/" + path)
 
@@ -318,14 +327,14 @@ def native_patches() -> st.SearchStrategy[dict[str, dict[str, Any]]]:
 
 @cache
 def _env_values() -> st.SearchStrategy[str | SecretRef | ConfigRef]:
-    return st.text(max_size=20) | _refs()
+    return wire_text(max_size=20) | _refs()
 
 
 # -- resources -----------------------------------------------------------------------
 
 
 _REPLICAS = st.integers(0, 100)
-_WORDS = st.lists(st.text(max_size=10), max_size=3)
+_WORDS = st.lists(wire_text(max_size=10), max_size=3)
 _ENVS = st.dictionaries(env_names(), _env_values(), max_size=4)
 _MAYBE_RESOURCES = st.none() | _resources()
 _MAYBE_ROLLOUTS = st.just(Rollout()) | _rollouts()
@@ -406,7 +415,7 @@ def services() -> st.SearchStrategy[Service]:
 
 @cache
 def _data() -> st.SearchStrategy[dict[str, str]]:
-    return st.dictionaries(config_keys(), st.text(max_size=40), max_size=5)
+    return st.dictionaries(config_keys(), wire_text(max_size=40), max_size=5)
 
 
 @cache
