@@ -48,6 +48,10 @@ if TYPE_CHECKING:
     from orchsdk.models import ApplyResult as ApplyResult
     from orchsdk.models import DeploymentStatus as DeploymentStatus
     from orchsdk.models import Endpoint as Endpoint
+    from orchsdk.models import Event as Event
+    from orchsdk.models import EventType as EventType
+    from orchsdk.models import Failure as Failure
+    from orchsdk.models import FailureReason as FailureReason
     from orchsdk.models import Instance as Instance
     from orchsdk.models import Phase as Phase
     from orchsdk.orchestrator import Orchestrator as Orchestrator

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 import attrs
 
 if TYPE_CHECKING:
-    from orchsdk.models import ApplyResult, DeploymentStatus
+    from orchsdk.models import ApplyResult, DeploymentStatus, FailureReason
     from orchsdk.specs import Resource
 
 __all__ = [
@@ -200,10 +200,25 @@ class BackendUnavailable(OrchestratorError):
 
 
 class RolloutFailed(OrchestratorError):
-    """The orchestrator reports that a rollout failed (e.g. its progress deadline passed)."""
+    """A rollout cannot finish: new instances cannot start, or its deadline passed.
 
-    def __init__(self, message: str, status: DeploymentStatus | None = None) -> None:
+    ``reason`` is the portable :class:`~orchsdk.FailureReason` (an image that cannot be
+    pulled, a crash loop, a missing secret or config map, no room to run, a failing
+    health check, the progress deadline); ``instance`` the pod or task it was seen on,
+    when there is one; ``status`` the :class:`~orchsdk.DeploymentStatus` that said so.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status: DeploymentStatus | None = None,
+        *,
+        reason: FailureReason | None = None,
+        instance: str | None = None,
+    ) -> None:
         self.status = status
+        self.reason = reason
+        self.instance = instance
         super().__init__(message)
 
 

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 
 import attrs
 
 from orchsdk._frozen import freeze_sequence
 
-__all__ = ["Action", "ApplyResult", "DeploymentStatus", "Endpoint", "Instance", "Phase"]
+__all__ = [
+    "Action",
+    "ApplyResult",
+    "DeploymentStatus",
+    "Endpoint",
+    "Event",
+    "EventType",
+    "Failure",
+    "FailureReason",
+    "Instance",
+    "Phase",
+]
 
 
 class Phase(str, enum.Enum):
@@ -22,12 +34,48 @@ class Phase(str, enum.Enum):
     """The orchestrator gave up on the rollout (e.g. its progress deadline passed)."""
 
 
+class FailureReason(str, enum.Enum):
+    """Why new instances of a deployment cannot start, in words that mean the same on
+    every orchestrator."""
+
+    IMAGE_PULL = "image-pull"
+    """The image cannot be pulled: no such image or tag, or the registry refuses."""
+    CRASH_LOOP = "crash-loop"
+    """The container starts and keeps exiting (it failed after two restarts)."""
+    CONFIGURATION = "configuration"
+    """The instance refers to something missing: a secret, a config map, or a key."""
+    UNSCHEDULABLE = "unschedulable"
+    """No node or agent can hold an instance: resources, placement or volumes."""
+    HEALTH_CHECK = "health-check"
+    """Instances start but keep failing their health check."""
+    PROGRESS_DEADLINE = "progress-deadline"
+    """The orchestrator gave up after its progress deadline, for no reason given above."""
+
+
+@attrs.frozen
+class Failure:
+    """Why a rollout cannot go on: a portable ``reason``, the orchestrator's own
+    ``message``, and the ``instance`` (pod, task) it was seen on, when there is one."""
+
+    reason: FailureReason
+    message: str
+    instance: str | None = None
+
+    def __str__(self) -> str:
+        where = f" ({self.instance})" if self.instance else ""
+        return f"{self.reason.value}{where}: {self.message}"
+
+
 @attrs.frozen
 class DeploymentStatus:
     """A deployment's rollout as the orchestrator sees it now.
 
     ``desired`` instances are wanted; ``updated`` run the newest revision; ``ready``
     pass their health checks; ``available`` have been ready long enough to serve.
+    Instances that are terminating count in none of these. ``failure`` says why new
+    instances cannot start (an image that cannot be pulled, a crash loop, a missing
+    secret, no room on any node), as soon as the orchestrator shows it: a wait then
+    raises :class:`~orchsdk.RolloutFailed` at once instead of waiting out its timeout.
     """
 
     name: str
@@ -39,6 +87,7 @@ class DeploymentStatus:
     revision: int
     phase: Phase
     message: str = ""
+    failure: Failure | None = None
 
     @property
     def done(self) -> bool:
@@ -48,7 +97,12 @@ class DeploymentStatus:
 
 @attrs.frozen
 class Instance:
-    """One running copy of a deployment: a Kubernetes pod, a Marathon task."""
+    """One copy of a deployment: a Kubernetes pod, a Marathon task.
+
+    ``state`` is ``"running"``, ``"starting"`` (scheduled or being created, not yet
+    running), ``"failed"`` (it cannot start, or keeps exiting), or ``"terminating"``
+    (asked to stop, still shutting down: never ready, and never counted as running).
+    """
 
     id: str
     deployment: str
@@ -77,6 +131,35 @@ class Endpoint:
     def address(self) -> str:
         """``host:port``, ready to connect to."""
         return f"{self.host}:{self.port}"
+
+
+class EventType(str, enum.Enum):
+    """Whether an event reports the normal course of things or a problem."""
+
+    NORMAL = "normal"
+    WARNING = "warning"
+
+
+@attrs.frozen
+class Event:
+    """Something the orchestrator reported about a deployment, one of its revisions or
+    one of its instances: a Kubernetes Event, a Marathon task status update, a failure.
+
+    ``object`` names what it is about (``pod/web-5d8f-x2`` or ``task/web.1a2b``); ``time``
+    is when it was last seen (``None`` when the orchestrator does not say); ``count`` how
+    many times it was seen.
+    """
+
+    time: datetime.datetime | None
+    type: EventType
+    reason: str
+    message: str
+    object: str
+    count: int = 1
+
+    def __str__(self) -> str:
+        when = self.time.isoformat(timespec="seconds") if self.time else "-"
+        return f"{when} {self.type.value} {self.reason} {self.object}: {self.message}"
 
 
 class Action(str, enum.Enum):

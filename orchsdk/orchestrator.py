@@ -23,6 +23,7 @@ from orchsdk.errors import (
     ValidationError,
 )
 from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Instance
+from orchsdk.references import check_references
 from orchsdk.retry import RetryPolicy
 from orchsdk.specs import KINDS, Deployment, Resource, kind_named
 from orchsdk.validation import subject, validate_all, validate_labels, validate_namespace
@@ -101,8 +102,10 @@ class Orchestrator:
 
         Secrets and config maps go first, then deployments, services and autoscalers.
         Everything is validated and checked against the backend's capabilities before
-        the first request. With ``wait=True`` it returns once every deployment applied
-        has rolled out (within ``timeout`` seconds in all).
+        the first write, and every secret, config map and key a deployment refers to must
+        be in the same apply or on the cluster (each one outside the apply is read once).
+        With ``wait=True`` it returns once every deployment applied has rolled out (within
+        ``timeout`` seconds in all).
 
         If it fails part way, the :class:`~orchsdk.OrchestratorError` raised (of whatever
         type the failure was) says how far it got: ``error.applied`` holds the results of
@@ -114,6 +117,7 @@ class Orchestrator:
         pending: builtins.list[Resource] = builtins.list(resources)
         try:
             prepared = self._prepare(resources)
+            check_references(prepared, self._read)
             pending = sorted(prepared, key=lambda item: KINDS.index(type(item)))
             while pending:
                 resource = pending[0]
@@ -370,6 +374,12 @@ class Orchestrator:
         )
 
     # -- helpers -----------------------------------------------------------------
+
+    def _read(self, kind: type[Resource], name: str, namespace: str) -> Resource:
+        return self._call(
+            lambda: self.backend.get(kind, name, namespace),
+            f"read {kind.kind.lower()}/{name}",
+        )
 
     def _namespace(self, namespace: str | None) -> str:
         if namespace is None:

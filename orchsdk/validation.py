@@ -574,11 +574,17 @@ def validate_all(resources: Iterable[Any]) -> None:
     """Validates each resource, then the references between them.
 
     A ``SecretRef``/``ConfigRef`` to a secret or config map applied in the same batch
-    must name one of its keys.
+    must name one of its keys, and a service's named target port must be declared by a
+    deployment of the batch that it selects, when it selects any.
     """
     batch = list(resources)
     for resource in batch:
         validate(resource)
+    for resource in batch:
+        if isinstance(resource, Service):
+            errors = list(_undeclared_target_ports(resource, batch))
+            if errors:
+                raise ValidationError(subject(resource), errors)
     keys = {
         (type(item), item.namespace, item.name): set(item.data)
         for item in batch
@@ -591,6 +597,31 @@ def validate_all(resources: Iterable[Any]) -> None:
             errors = list(_dangling_refs(resource, keys))
             if errors:
                 raise ValidationError(subject(resource), errors)
+
+
+def _undeclared_target_ports(service: Service, batch: list[Any]) -> Iterator[FieldError]:
+    """A named ``target_port`` that no deployment of the batch the service selects
+    declares: traffic to it would reach nothing. Deployments outside the batch are not
+    known here, so a service applied without the deployments it selects is not checked."""
+    selected = [
+        item
+        for item in batch
+        if isinstance(item, Deployment)
+        and item.namespace == service.namespace
+        and service.selector
+        and all(item.labels.get(key) == value for key, value in service.selector.items())
+    ]
+    if not selected:
+        return
+    declared = {port.name for item in selected for port in item.ports if port.name}
+    for index, port in enumerate(service.ports):
+        if isinstance(port.target_port, str) and port.target_port not in declared:
+            names = ", ".join(repr(item.name) for item in selected)
+            yield FieldError(
+                f"ports[{index}].target_port",
+                f"names the port {port.target_port!r}, which no deployment it selects in this "
+                f"apply declares ({names})",
+            )
 
 
 def _dangling_refs(

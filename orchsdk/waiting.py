@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from orchsdk.backend import Backend
 from orchsdk.errors import RolloutFailed, WaitTimeout
-from orchsdk.models import DeploymentStatus, Phase
+from orchsdk.models import DeploymentStatus, FailureReason, Phase
 
 __all__ = ["Backoff", "Progress", "wait_for_rollout"]
 
@@ -60,9 +60,20 @@ class Backoff:
 
 
 def _settled(status: DeploymentStatus) -> bool:
+    """Whether a wait is over: True when complete; raises when the rollout cannot finish."""
+    failure = status.failure
+    if failure is not None:
+        raise RolloutFailed(
+            f"rollout of {status.namespace}/{status.name} failed: {failure}",
+            status,
+            reason=failure.reason,
+            instance=failure.instance,
+        )
     if status.phase is Phase.FAILED:
         raise RolloutFailed(
-            f"rollout of {status.namespace}/{status.name} failed: {status.message}", status
+            f"rollout of {status.namespace}/{status.name} failed: {status.message}",
+            status,
+            reason=FailureReason.PROGRESS_DEADLINE,
         )
     return status.phase is Phase.COMPLETE
 

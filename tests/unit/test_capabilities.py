@@ -97,6 +97,8 @@ def test_capabilities_are_immutable_and_hashable() -> None:
 
 # (capability switched off, a valid spec that needs it, the field reported,
 #  the spec lenient mode applies instead: None when the whole resource is dropped)
+TLS = Secret("tls", namespace="default", data={"key": "k"})
+
 GAPS = [
     pytest.param("secrets", Secret("db", data={"k": "v"}), "Secret", None, id="secret"),
     pytest.param("config_maps", ConfigMap("cfg", data={"k": "v"}), "ConfigMap", None, id="config"),
@@ -342,6 +344,7 @@ def test_a_gap_the_backend_reports_itself_is_refused_too(backend: Any) -> None:
 def test_lenient_apply_warns_naming_the_field(
     backend: Any, capability: str, spec: Any, field: str, left_out: Any
 ) -> None:
+    backend.stored[(Secret, "default", "tls")] = TLS  # what the deployments refer to
     orch = orchestrator(backend, capability, lenient=True)
 
     with pytest.warns(
@@ -358,6 +361,7 @@ def test_lenient_apply_warns_naming_the_field(
 def test_lenient_apply_sends_the_spec_without_the_unsupported_field(
     backend: Any, capability: str, spec: Any, field: str, left_out: Any
 ) -> None:
+    backend.stored[(Secret, "default", "tls")] = TLS  # what the deployments refer to
     orch = orchestrator(backend, capability, lenient=True)
 
     with pytest.warns(UnsupportedFeatureWarning):

@@ -73,12 +73,16 @@ def test_apply_reports_what_it_did_to_each_resource(orch: Orchestrator) -> None:
 
 
 def test_apply_fills_in_the_orchestrators_namespace(backend: Any) -> None:
+    backend.stored[(Secret, "shop", "db")] = attrs.evolve(SECRET, namespace="shop")
+
     Orchestrator(backend, namespace="shop").apply(WEB)
 
     assert backend.applied() == [attrs.evolve(WEB, namespace="shop")]
 
 
 def test_apply_keeps_a_namespace_the_spec_names(backend: Any) -> None:
+    backend.stored[(Secret, "staging", "db")] = attrs.evolve(SECRET, namespace="staging")
+
     Orchestrator(backend, namespace="shop").apply(attrs.evolve(WEB, namespace="staging"))
 
     assert backend.applied()[0].namespace == "staging"
@@ -195,9 +199,9 @@ def test_a_wait_that_fails_after_apply_says_everything_was_applied(
     backend.statuses = [make_status(Phase.FAILED, message="progress deadline exceeded")]
 
     with pytest.raises(RolloutFailed) as caught:
-        orch.apply(WEB, SVC, wait=True, timeout=5)
+        orch.apply(SECRET, WEB, SVC, wait=True, timeout=5)
 
-    assert [result.kind for result in caught.value.applied] == ["Deployment", "Service"]
+    assert [result.kind for result in caught.value.applied] == ["Secret", "Deployment", "Service"]
     assert caught.value.not_applied == []
 
 
