@@ -65,13 +65,14 @@ def render_offline(
     *resources: Resource,
     namespace: str | None = None,
     lenient: bool = False,
+    reveal: bool = False,
     **options: Any,
 ) -> builtins.list[dict[str, Any]]:
     """The native documents ``resources`` become on ``target``, validated, without a cluster.
 
     Raises :class:`~orchsdk.ValidationError` and :class:`~orchsdk.UnsupportedFeature`
     exactly as an apply would (``lenient=True`` leaves unsupported fields out, with a
-    warning).
+    warning). Secret values are redacted unless ``reveal=True``.
 
     >>> from orchsdk import Deployment
     >>> [doc["kind"] for doc in render_offline("memory", Deployment("web", image="nginx"))]
@@ -82,4 +83,4 @@ def render_offline(
     with Orchestrator(
         offline_backend(target, **options), namespace=namespace, lenient=lenient
     ) as orch:
-        return orch.render(*resources)
+        return orch.render(*resources, reveal=reveal)

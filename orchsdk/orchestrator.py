@@ -16,6 +16,7 @@ from orchsdk.backend import Backend
 from orchsdk.capabilities import Capabilities, Unsupported, find_unsupported
 from orchsdk.diffing import ResourceDiff, changes_between
 from orchsdk.errors import (
+    Conflict,
     FieldError,
     NotFound,
     OrchestratorError,
@@ -25,7 +26,15 @@ from orchsdk.errors import (
 from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Instance
 from orchsdk.references import check_references
 from orchsdk.retry import RetryPolicy
-from orchsdk.specs import KINDS, Deployment, Resource, kind_named
+from orchsdk.specs import (
+    KINDS,
+    REDACTED,
+    Autoscaler,
+    Deployment,
+    Resource,
+    Secret,
+    kind_named,
+)
 from orchsdk.validation import subject, validate_all, validate_labels, validate_namespace
 from orchsdk.waiting import Progress, wait_for_rollout
 
@@ -145,14 +154,18 @@ class Orchestrator:
             raise
         return results
 
-    def render(self, *resources: Resource) -> builtins.list[dict[str, Any]]:
+    def render(self, *resources: Resource, reveal: bool = False) -> builtins.list[dict[str, Any]]:
         """The native documents the resources become on this backend; sends nothing.
 
         What the spec says, as written: ``apply`` may send less (on Kubernetes it leaves
         out the replicas of a deployment an autoscaler owns), which :meth:`diff` shows.
+        A secret's values are :data:`~orchsdk.REDACTED` in the documents unless
+        ``reveal=True``, as ``orchsdk render`` prints them unless ``--reveal``.
         """
         documents: list[dict[str, Any]] = []
         for resource in self._prepare(resources):
+            if isinstance(resource, Secret) and not reveal:
+                resource = attrs.evolve(resource, data=dict.fromkeys(resource.data, REDACTED))
             documents.extend(
                 self._call(partial(self.backend.render, resource), f"render {_ref(resource)}")
             )
@@ -265,13 +278,26 @@ class Orchestrator:
         timeout: float = DEFAULT_TIMEOUT,
         progress: Progress | None = None,
     ) -> DeploymentStatus:
-        """Sets a deployment's replica count; with ``wait=True``, returns once it is reached."""
+        """Sets a deployment's replica count; with ``wait=True``, returns once it is reached.
+
+        A deployment an :class:`~orchsdk.Autoscaler` targets is not scaled by hand: the
+        autoscaler owns its replica count and would undo the change (or clamp it to its
+        range without a word), so this raises :class:`~orchsdk.Conflict` naming the
+        autoscaler and sends nothing. Change the autoscaler's range, or delete it, instead.
+        """
         if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
             raise ValidationError(
                 f"scale of {name!r}",
                 [FieldError("replicas", f"must be a whole number >= 0, got {replicas!r}")],
             )
         namespace = self._namespace(namespace)
+        owner = self._autoscaler_of(name, namespace)
+        if owner is not None:
+            raise Conflict(
+                f"deployment/{name} in {namespace} is scaled by autoscaler/{owner.name} "
+                f"({owner.min_replicas} to {owner.max_replicas} replicas): change its "
+                "min_replicas and max_replicas, or delete it, to set the count by hand"
+            )
         self._call(lambda: self.backend.scale(name, namespace, replicas), f"scale {name}")
         log.info("deployment/%s: scaled to %d", name, replicas)
         if wait:
@@ -374,6 +400,16 @@ class Orchestrator:
         )
 
     # -- helpers -----------------------------------------------------------------
+
+    def _autoscaler_of(self, deployment: str, namespace: str) -> Autoscaler | None:
+        """The autoscaler that targets a deployment, if the backend has autoscalers."""
+        if not self.capabilities.autoscalers:
+            return None
+        scalers = self._call(
+            lambda: self.backend.list(Autoscaler, namespace, {}),
+            f"list autoscalers of {deployment}",
+        )
+        return next((scaler for scaler in scalers if scaler.target == deployment), None)
 
     def _read(self, kind: type[Resource], name: str, namespace: str) -> Resource:
         return self._call(

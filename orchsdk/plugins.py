@@ -35,6 +35,9 @@ BackendFactory = Union["type[Backend]", Callable[..., "Backend"], str]
 
 _registered: dict[str, BackendFactory] = {}
 
+_NOT_BACKENDS = frozenset({"http", "https"})
+"""Schemes people write for an orchestrator's address, which name no backend."""
+
 _INSTALL_HINTS = {
     "kubernetes": "pip install 'orchsdk[kubernetes]'",
     "marathon+http": "pip install 'orchsdk[marathon]'",
@@ -97,6 +100,13 @@ def load_backend(url: str, **options: Any) -> Backend:
     if not scheme:
         raise OrchestratorError(
             f"{url!r} has no scheme; expected e.g. 'kubernetes://' or 'memory://'"
+        )
+    if scheme in _NOT_BACKENDS and scheme not in _registered:
+        rest = url.split("://", 1)[-1] if "://" in url else url.partition(":")[2]
+        raise OrchestratorError(
+            f"{url!r} names a protocol, not a backend: for Marathon write "
+            f"'marathon+{scheme}://{rest}'; for Kubernetes 'kubernetes://?context=NAME' "
+            "(the server comes from the kubeconfig)"
         )
     factory = resolve_scheme(scheme)
     from_url = getattr(factory, "from_url", None)

@@ -64,7 +64,7 @@ def test_kubernetes_renders_without_a_kubeconfig(monkeypatch: pytest.MonkeyPatch
 
 
 def test_marathon_renders_secrets_as_if_the_secret_store_were_there() -> None:
-    documents = render_offline("marathon", Secret("db", data={"a": "b"}), WEB)
+    documents = render_offline("marathon", Secret("db", data={"a": "b"}), WEB, reveal=True)
 
     assert documents[0] == {"store": "default", "path": "default/db/a", "value": "b"}
     assert documents[1]["id"] == "/default/web"

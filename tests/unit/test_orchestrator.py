@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import pytest
 
+import orchsdk
 from orchsdk import (
     REDACTED,
     Action,
@@ -21,6 +22,7 @@ from orchsdk import (
     FieldError,
     NotFound,
     Orchestrator,
+    OrchestratorError,
     Phase,
     Port,
     Resource,
@@ -580,3 +582,34 @@ def test_the_backends_rules_see_what_lenient_mode_kept(backend: Any) -> None:
         lenient.render(Deployment("web", image="nginx", annotations={"a": "b"}))
 
     assert [item.annotations for item in seen] == [{}]
+
+
+# -- what a newcomer tripped over --------------------------------------------------------
+
+
+def test_scaling_a_deployment_an_autoscaler_owns_is_refused_and_sends_nothing(
+    backend: Any, orch: Orchestrator
+) -> None:
+    orch.apply(
+        SECRET, WEB, Autoscaler("web", target="web", min_replicas=3, max_replicas=6, cpu_percent=70)
+    )
+
+    with pytest.raises(Conflict, match=r"scaled by autoscaler/web \(3 to 6 replicas\)"):
+        orch.scale("web", 9)
+
+    assert backend.called("scale") == []
+
+
+def test_render_redacts_secret_values_unless_revealed(orch: Orchestrator) -> None:
+    hidden = orch.render(SECRET)
+    shown = orch.render(SECRET, reveal=True)
+
+    assert "s3cr3t" not in repr(hidden)
+    assert REDACTED in repr(hidden)
+    assert "s3cr3t" in repr(shown)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_plain_http_url_says_which_backend_url_to_write(scheme: str) -> None:
+    with pytest.raises(OrchestratorError, match=f"'marathon\\+{scheme}://host:8080'"):
+        orchsdk.connect(f"{scheme}://host:8080")
