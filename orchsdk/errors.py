@@ -124,16 +124,36 @@ class ValidationError(OrchestratorError):
 class UnsupportedFeature(OrchestratorError):
     """A backend cannot carry out part of a spec; nothing was sent.
 
-    ``field`` is the path of the field in the spec (``health.command``), or the
-    kind itself for a kind the backend lacks (``ConfigMap``).
+    ``field`` is the path of the first such field in the spec (``health.command``), or
+    the kind itself for a kind the backend lacks (``ConfigMap``); ``reason`` says why.
+    ``fields`` and ``reasons`` hold every such field of the spec, in order, so one error
+    names them all.
     """
 
-    def __init__(self, backend: str, subject: str, field: str, reason: str) -> None:
+    def __init__(
+        self,
+        backend: str,
+        subject: str,
+        field: str,
+        reason: str,
+        *,
+        more: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        gaps = [(field, reason), *more]
         self.backend = backend
         self.subject = subject
         self.field = field
         self.reason = reason
-        super().__init__(f"{backend} cannot apply {field} of {subject}: {reason}")
+        self.fields: tuple[str, ...] = tuple(name for name, _ in gaps)
+        self.reasons: tuple[str, ...] = tuple(why for _, why in gaps)
+        if len(gaps) > 1:
+            listed = "; ".join(f"{name} ({why})" for name, why in gaps)
+            message = f"{backend} cannot apply {subject}: {listed}"
+        elif subject.split(" ", 1)[0] == field:  # the kind itself: "ConfigMap 'cfg'"
+            message = f"{backend} cannot apply {subject}: {reason}"
+        else:
+            message = f"{backend} cannot apply {field} of {subject}: {reason}"
+        super().__init__(message)
 
 
 class NotFound(OrchestratorError):

@@ -445,16 +445,18 @@ class Orchestrator:
         prepared = []
         for resource in batch:
             kept: Resource | None = resource
-            for gap in self._unsupported(resource, capabilities):
-                if not self.lenient:
-                    raise UnsupportedFeature(
-                        self.backend.name,
-                        subject(resource),
-                        gap.field,
-                        capabilities.reason(gap.capability),
-                    )
+            gaps = self._unsupported(resource, capabilities)
+            if gaps and not self.lenient:
+                (first, *rest) = [(gap.field, capabilities.reason(gap.capability)) for gap in gaps]
+                raise UnsupportedFeature(self.backend.name, subject(resource), *first, more=rest)
+            for gap in gaps:
+                what = (
+                    subject(resource)
+                    if gap.field == resource.kind
+                    else (f"{gap.field} of {subject(resource)}")
+                )
                 warnings.warn(
-                    f"{self.backend.name} cannot apply {gap.field} of {subject(resource)} "
+                    f"{self.backend.name} cannot apply {what} "
                     f"({capabilities.reason(gap.capability)}); left out",
                     UnsupportedFeatureWarning,
                     stacklevel=3,

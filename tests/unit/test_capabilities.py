@@ -272,9 +272,10 @@ def test_every_unsupported_field_of_a_resource_is_found() -> None:
 # -- strict and lenient orchestrators ------------------------------------------------
 
 
-def orchestrator(backend: Any, capability: str, *, lenient: bool = False) -> Orchestrator:
+def orchestrator(backend: Any, *capabilities: str, lenient: bool = False) -> Orchestrator:
     backend.caps = Capabilities(
-        **{capability: False}, reasons={capability: f"no {capability} on this cluster"}
+        **dict.fromkeys(capabilities, False),
+        reasons={name: f"no {name} on this cluster" for name in capabilities},
     )
     return Orchestrator(backend, lenient=lenient)
 
@@ -347,9 +348,8 @@ def test_lenient_apply_warns_naming_the_field(
     backend.stored[(Secret, "default", "tls")] = TLS  # what the deployments refer to
     orch = orchestrator(backend, capability, lenient=True)
 
-    with pytest.warns(
-        UnsupportedFeatureWarning, match=re.escape(f"cannot apply {field} of")
-    ) as warned:
+    expected = f"cannot apply {spec.kind} " if field == spec.kind else f"cannot apply {field} of"
+    with pytest.warns(UnsupportedFeatureWarning, match=re.escape(expected)) as warned:
         orch.apply(spec)
 
     assert len(warned) == 1
@@ -394,3 +394,29 @@ def test_the_lenient_warning_points_at_the_callers_line(backend: Any) -> None:
         orch.apply(attrs.evolve(WEB, placement=[Constraint("zone", "exists")]))
 
     assert warned[0].filename == __file__
+
+
+def test_every_unsupported_field_of_a_spec_is_named_at_once(backend: Any) -> None:
+    orch = orchestrator(backend, "placement", "annotations")
+    spec = attrs.evolve(WEB, placement=[Constraint("zone", "in", ["a"])], annotations={"a": "b"})
+
+    with pytest.raises(UnsupportedFeature) as raised:
+        orch.apply(spec)
+
+    assert raised.value.fields == ("annotations", "placement")
+    assert str(raised.value) == (
+        "fake cannot apply Deployment 'web': annotations (no annotations on this cluster); "
+        "placement (no placement on this cluster)"
+    )
+    assert backend.applied() == []
+
+
+def test_a_kind_the_backend_lacks_is_named_once(backend: Any) -> None:
+    orch = orchestrator(backend, "config_maps")
+
+    with pytest.raises(UnsupportedFeature) as raised:
+        orch.apply(ConfigMap("web-config", data={"a": "b"}))
+
+    assert str(raised.value) == (
+        "fake cannot apply ConfigMap 'web-config': no config_maps on this cluster"
+    )
