@@ -112,10 +112,10 @@ class RolloutControl:
             rollout.held = False
             rollout.finish()
 
-    def fail(self, name: str, namespace: str, reason: str = "progress deadline exceeded") -> None:
+    def fail(self, name: str, namespace: str) -> None:
         """Makes the current rollout fail, as when its progress deadline passes."""
         with self._backend._rollout(name, namespace) as rollout:
-            rollout.failed = reason
+            rollout.failed = "progress deadline exceeded"
 
 
 class MemoryBackend(Backend):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
-from typing import Any, Protocol, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import attrs
 import pytest
@@ -43,35 +43,10 @@ from orchsdk import (
     WaitTimeout,
 )
 from orchsdk.capabilities import find_unsupported
+from orchsdk.testing.interface import REQUIRES, RolloutControl, requires
 from orchsdk.testing.tracking import CallRecorder, TrackingOrchestrator
 
-__all__ = ["BackendContract", "RolloutControl", "requires"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-REQUIRES = "__orchsdk_requires__"
-
-
-def requires(*capabilities: str) -> Callable[[F], F]:
-    """Declares the capabilities a contract test needs (none is a valid answer)."""
-
-    def mark(test: F) -> F:
-        setattr(test, REQUIRES, capabilities)
-        return test
-
-    return mark
-
-
-class RolloutControl(Protocol):
-    """Steers rollouts for the tests that need one held or failed; emulators provide it."""
-
-    def hold(self, name: str, namespace: str) -> None:
-        """Keeps the deployment's rollout from finishing: its new instances stay not ready."""
-
-    def release(self, name: str, namespace: str) -> None:
-        """Lets a held rollout go on."""
-
-    def fail(self, name: str, namespace: str) -> None:
-        """Makes the deployment's current rollout fail, as when its progress deadline passes."""
+__all__ = ["REQUIRES", "BackendContract", "RolloutControl", "requires"]
 
 
 def web(name: str = "web", **changes: Any) -> Deployment:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import attrs
 import pytest
-from orchsdk_marathon.testing.fixtures import marathon_schema_path
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -64,9 +63,8 @@ class Run:
 
 def environment(extra: dict[str, str]) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in CLUSTER_SETTINGS}
-    schema = marathon_schema_path(ROOT)
-    if schema is not None:
-        env["ORCHSDK_MARATHON_SCHEMA"] = str(schema)  # the emulator checks every app written
+    # ORCHSDK_MARATHON_SCHEMA, set by tests/conftest.py, is inherited: the emulator checks
+    # every app written against Marathon's schema.
     env["PYTHONIOENCODING"] = "ascii"  # the output must not need more
     return {**env, **extra}
 

@@ -38,13 +38,17 @@ around a wait): the bounds tell a bounded call from a hang, not a fast one from 
 
 def kubernetes_at(port: int, **options: Any) -> Orchestrator:
     return orchsdk.connect(
-        f"kubernetes://127.0.0.1:{port}?scheme=http", retry=POLICY, timeout=0.3, **options
+        f"kubernetes://127.0.0.1:{port}?scheme=http", retry=POLICY, read_timeout=0.3, **options
     )
 
 
 def marathon_at(port: int, **options: Any) -> Orchestrator:
     return orchsdk.connect(
-        f"marathon+http://127.0.0.1:{port}", retry=POLICY, timeout=0.3, **options
+        f"marathon+http://127.0.0.1:{port}",
+        retry=POLICY,
+        connect_timeout=0.3,
+        read_timeout=0.3,
+        **options,
     )
 
 
@@ -128,7 +132,7 @@ def test_marathon_keeps_failing_is_given_up_after_attempts() -> None:
 @pytest.fixture
 def held_kubernetes() -> Iterator[tuple[KubernetesEmulator, Orchestrator]]:
     with KubernetesEmulator(rollout_seconds=0.2) as emulator, orchsdk.connect(emulator.url) as orch:
-        emulator.control.hold("web")
+        emulator.control.hold("web", "default")
         yield emulator, orch
 
 

@@ -21,55 +21,33 @@ from typing import Any
 import pytest
 from marathon_helpers import schema_path
 from orchsdk_marathon import MarathonBackend
+from orchsdk_marathon.testing import MarathonEmulator
 
 from orchsdk import Backend
 from orchsdk.testing import BackendContract, RolloutControl
 
 LIVE = os.environ.get("ORCHSDK_LIVE_MARATHON")
 
-try:
-    from orchsdk_marathon.testing import MarathonEmulator
-except ImportError:  # the emulator is not there yet
-    MarathonEmulator = None  # type: ignore[assignment,misc]
 
-
-class EmulatorRollouts:
-    """Maps the contract's rollout control (name, namespace) to the emulator's (app id)."""
-
-    def __init__(self, emulator: Any) -> None:
-        self._control = emulator.control
-
-    def hold(self, name: str, namespace: str) -> None:
-        self._control.hold(f"/{namespace}/{name}")
-
-    def release(self, name: str, namespace: str) -> None:
-        self._control.release(f"/{namespace}/{name}")
-
-    def fail(self, name: str, namespace: str) -> None:
-        self._control.fail(f"/{namespace}/{name}")
-
-
-@pytest.mark.skipif(MarathonEmulator is None, reason="orchsdk_marathon.testing is not there yet")
 class TestMarathonOnEmulator(BackendContract):
     timeout = 20.0
     options: dict[str, Any] = {}
-    running: Any = None
+    running: MarathonEmulator
 
     @pytest.fixture(autouse=True, scope="class")
     @classmethod
-    def emulator(cls) -> Iterator[Any]:
+    def emulator(cls) -> Iterator[MarathonEmulator]:
         """One emulator per class: each contract test has its own namespace in it."""
         schema = schema_path()
         with MarathonEmulator(secrets=True, schema=schema, deployment_seconds=0.1) as running:
             cls.running = running
             yield running
-        cls.running = None
 
     def make_backend(self) -> Backend:
         return MarathonBackend.from_url(self.running.url, **self.options)
 
     def rollout_control(self, backend: Backend) -> RolloutControl:
-        return EmulatorRollouts(self.running)
+        return self.running.rollout_control
 
 
 class TestMarathonOnEmulatorUcr(TestMarathonOnEmulator):

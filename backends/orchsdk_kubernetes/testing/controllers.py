@@ -43,7 +43,8 @@ from orchsdk_kubernetes.testing.objects import (
     is_ready,
     owner_reference,
 )
-from orchsdk_kubernetes.testing.registry import Registry, now, random_suffix
+from orchsdk_kubernetes.testing.registry import Registry
+from orchsdk_kubernetes.testing.registry.meta import now, random_suffix
 from orchsdk_kubernetes.testing.resources import by_key
 from orchsdk_kubernetes.testing.selectors import from_object
 
@@ -254,7 +255,7 @@ class Controllers:
             metadata["namespace"],
             body,
             manager=MANAGER,
-            validate=self.registry.validate_controllers,
+            validate=False,
         )
         stamp = now()
         pod_ip = next(self._pod_ips)
@@ -405,9 +406,7 @@ class Controllers:
             "ports": ports or None,
         }
         if not slices:
-            self.registry.create(
-                SLICE, namespace, body, manager=MANAGER, validate=self.registry.validate_controllers
-            )
+            self.registry.create(SLICE, namespace, body, manager=MANAGER, validate=False)
             return True
         first, extra = slices[0], slices[1:]
         for item in extra:
@@ -506,12 +505,13 @@ class Controllers:
                     )
                 conditions = _set_hpa_condition(conditions, "ScalingLimited", *limited, stamp)
             if desired != current and desired > 0:
-                self.registry.update_scale(
+                self.registry.update(
                     rt,
                     namespace,
                     target["metadata"]["name"],
                     {"spec": {"replicas": desired}},
                     manager=MANAGER,
+                    subresource="scale",
                 )
                 status["lastScaleTime"] = stamp
                 conditions = _set_hpa_condition(

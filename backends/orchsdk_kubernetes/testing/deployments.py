@@ -27,7 +27,8 @@ from orchsdk_kubernetes.testing.objects import (
     controller_uid,
     owner_reference,
 )
-from orchsdk_kubernetes.testing.registry import Registry, now
+from orchsdk_kubernetes.testing.registry import Registry
+from orchsdk_kubernetes.testing.registry.meta import now
 
 __all__ = ["REVISION", "DeploymentController", "fenceposts", "pod_template_hash"]
 
@@ -245,7 +246,7 @@ class DeploymentController:
             metadata["namespace"],
             body,
             manager=MANAGER,
-            validate=self.registry.validate_controllers,
+            validate=False,
         )
 
     def _copied_annotations(self, deployment: Obj) -> dict[str, str]:

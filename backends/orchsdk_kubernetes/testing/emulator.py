@@ -51,8 +51,8 @@ def _resource(kind_or_plural: str) -> ResourceType:
 class RolloutControl:
     """Steers deployments' rollouts from a test (the contract suite's ``RolloutControl``).
 
-    Deployments are named by ``(name, namespace)``. Holding or failing one that does not
-    exist yet is allowed: it applies once it is created.
+    Deployments are named by ``(name, namespace)``, as in the protocol. Holding one that
+    does not exist yet is allowed: it applies once it is created.
     """
 
     def __init__(self, emulator: KubernetesEmulator) -> None:
@@ -62,18 +62,18 @@ class RolloutControl:
     def _controllers(self) -> Controllers:
         return self._emulator.controllers
 
-    def hold(self, name: str, namespace: str = "default") -> None:
+    def hold(self, name: str, namespace: str) -> None:
         """Keeps the deployment's new pods from becoming ready until :meth:`release`."""
         with self._emulator.store.lock:
             self._controllers.held.add((namespace, name))
 
-    def release(self, name: str, namespace: str = "default") -> None:
+    def release(self, name: str, namespace: str) -> None:
         """Lets a held rollout go on (at the next clock step)."""
         with self._emulator.store.lock:
             self._controllers.held.discard((namespace, name))
             self._controllers.touch(namespace)
 
-    def fail(self, name: str, namespace: str = "default") -> None:
+    def fail(self, name: str, namespace: str) -> None:
         """Fails the current rollout: Progressing=False, reason ``ProgressDeadlineExceeded``.
 
         The rollout stays failed (its new pods never become ready) until the pod template
@@ -92,7 +92,7 @@ class RolloutControl:
             self._controllers.touch(namespace)
             self._controllers.settle()
 
-    def step(self, name: str, namespace: str = "default") -> None:
+    def step(self, name: str, namespace: str) -> None:
         """Advances this deployment's rollout by one step (even when held or manual)."""
         with self._emulator.store.lock:
             held = (namespace, name) in self._controllers.held
@@ -103,7 +103,7 @@ class RolloutControl:
                 if held:
                     self._controllers.held.add((namespace, name))
 
-    def finish(self, name: str, namespace: str = "default", *, max_steps: int = 1000) -> None:
+    def finish(self, name: str, namespace: str, *, max_steps: int = 1000) -> None:
         """Releases and un-fails the deployment and runs its rollout to the end."""
         store = self._emulator.store
         with store.lock:
@@ -121,7 +121,7 @@ class RolloutControl:
         """One clock step for every pod of every deployment not held or failed."""
         self._controllers.tick()
 
-    def recommend(self, name: str, namespace: str = "default", replicas: int | None = None) -> None:
+    def recommend(self, name: str, namespace: str, replicas: int | None = None) -> None:
         """Makes the HorizontalPodAutoscaler ``name`` recommend ``replicas`` (as metrics would).
 
         The controller still clamps it to minReplicas..maxReplicas; ``None`` forgets it.
@@ -279,7 +279,7 @@ class KubernetesEmulator:
 
     # -- test helpers ----------------------------------------------------------------------------
 
-    def get(self, kind: str, name: str, namespace: str = "default") -> dict[str, Any] | None:
+    def get(self, kind: str, name: str, namespace: str) -> dict[str, Any] | None:
         """A copy of a stored object (``kind`` as ``Deployment``, ``deployments`` or ``deploy``)."""
         rt = _resource(kind)
         with self.store.lock:

@@ -24,7 +24,8 @@ from orchsdk.testing.loopback import DropConnection, Request, Response, client_g
 from orchsdk_kubernetes.testing import discovery, errors
 from orchsdk_kubernetes.testing.controllers import Controllers
 from orchsdk_kubernetes.testing.errors import ApiError
-from orchsdk_kubernetes.testing.registry import APPLY, Registry, scale_of
+from orchsdk_kubernetes.testing.registry import Registry
+from orchsdk_kubernetes.testing.registry.patches import APPLY
 from orchsdk_kubernetes.testing.resources import ResourceType, lookup
 from orchsdk_kubernetes.testing.selectors import (
     FieldSelector,
@@ -273,9 +274,9 @@ class Router:
     def _get(self, request: Request, target: Target) -> Response:
         assert target.name is not None
         with self.store.lock:
-            obj = self.registry.get(target.rt, self._namespace(target), target.name)
-        if target.subresource == "scale":
-            return Response.json(scale_of(target.rt, obj))
+            obj = self.registry.get(
+                target.rt, self._namespace(target), target.name, target.subresource
+            )
         return self._answer(request, target, obj)
 
     def _selectors(self, request: Request, target: Target) -> tuple[LabelSelector, FieldSelector]:
@@ -337,11 +338,6 @@ class Router:
         body = self._body(request)
         manager = self._manager(request)
         dry_run = request.arg("dryRun") == "All"
-        if target.subresource == "scale":
-            scale = self.registry.update_scale(
-                target.rt, namespace, target.name, body, manager=manager, dry_run=dry_run
-            )
-            return Response.json(scale)
         obj = self.registry.update(
             target.rt,
             namespace,

@@ -1,8 +1,12 @@
-"""The public face of the Marathon emulator: :class:`MarathonEmulator` and its :class:`Control`.
+"""The public face of the Marathon emulator: :class:`MarathonEmulator` and its controls.
+
+:class:`Control` names apps by id; :class:`RolloutControl` is the contract suite's
+:class:`~orchsdk.testing.RolloutControl`, naming deployments as orchsdk does.
 
 >>> with MarathonEmulator() as marathon:                        # doctest: +SKIP
 ...     requests.post(marathon.marathon_url + "/v2/apps", json={"id": "/web", "cmd": "sleep 1000"})
 ...     marathon.control.finish("/web")
+...     marathon.rollout_control.hold("web", "shop")            # the app /shop/web
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from orchsdk_marathon.testing.secret_store import SecretStore
 from orchsdk_marathon.testing.state import Store
 from orchsdk_marathon.testing.validation import SchemaCheck
 
-__all__ = ["Control", "MarathonEmulator"]
+__all__ = ["Control", "MarathonEmulator", "RolloutControl"]
 
 TICKS_PER_ROUND = 4
 """A deployment round: start the step, stage the tasks, run them, report them healthy."""
@@ -105,6 +109,26 @@ class Control:
             self._engine.tick_all()
 
 
+class RolloutControl:
+    """The contract suite's rollout control: deployment ``name`` in ``namespace`` is the app
+    ``/<namespace>/<name>``, as the orchsdk Marathon backend names it."""
+
+    def __init__(self, control: Control) -> None:
+        self._control = control
+
+    def hold(self, name: str, namespace: str) -> None:
+        """The app's deployments stop advancing: its new tasks stay not ready."""
+        self._control.hold(f"/{namespace}/{name}")
+
+    def release(self, name: str, namespace: str) -> None:
+        """Lets a held rollout go on."""
+        self._control.release(f"/{namespace}/{name}")
+
+    def fail(self, name: str, namespace: str) -> None:
+        """The app's running deployment fails (see :meth:`Control.fail`)."""
+        self._control.fail(f"/{namespace}/{name}")
+
+
 class MarathonEmulator:
     """A local Marathon (and DC/OS secret store) on ``127.0.0.1``, for tests and examples.
 
@@ -150,6 +174,8 @@ class MarathonEmulator:
         )
         self.control = Control(self._store, self._engine)
         """Holds, steps, finishes, fails and locks deployments (see :class:`Control`)."""
+        self.rollout_control = RolloutControl(self.control)
+        """The same by deployment name and namespace (see :class:`RolloutControl`)."""
         self._api = MarathonApi(
             self._store,
             self._engine,

@@ -21,11 +21,11 @@ RAML = Path(__file__).resolve().parents[4] / "shared" / "marathon-api" / "raml"
 
 
 @pytest.fixture(scope="session")
-def schema_path(pytestconfig: pytest.Config) -> Path:
+def schema_path() -> Path:
     """Marathon's ``AppDefinition.json`` (tests that need it are skipped without it)."""
-    path = marathon_schema_path(Path(str(pytestconfig.rootpath)))
+    path = marathon_schema_path()
     if path is None:
-        pytest.skip("Marathon's AppDefinition.json is not beside the clone (../shared)")
+        pytest.skip("ORCHSDK_MARATHON_SCHEMA is unset (Marathon's AppDefinition.json)")
     return path
 
 
