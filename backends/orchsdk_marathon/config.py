@@ -1,9 +1,11 @@
-"""How to reach a Marathon: servers, credentials, TLS, timeouts and the backend's options.
+"""How to reach a Marathon: a strict, frozen settings class parsed from the URL and options.
 
 A connection URL looks like
 ``marathon+https://user:pass@host1:8080,host2:8080/path?secret_store=https://master/secrets/v1``;
-:func:`parse_url` turns it (plus keyword options, which win) into :class:`Settings`.
-Credentials are kept out of ``repr`` so that a settings object can be logged safely.
+:func:`parse_url` turns it (plus keyword options, which win) into :class:`Settings` with
+:func:`orchsdk.settings.settings_from`, so an unknown option or a malformed value is an
+:class:`orchsdk.SettingsError`, as on every backend. Credentials are kept out of
+``repr`` so that a settings object can be logged safely.
 """
 
 from __future__ import annotations
@@ -16,35 +18,58 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import attrs
 
-__all__ = ["DEFAULT_TIMEOUT", "OPTIONS", "Settings", "parse_timeout", "parse_url", "parse_verify"]
+from orchsdk import SettingsError
+from orchsdk.settings import NOT_AN_OPTION, flag, seconds, settings_from, verify_option
 
-DEFAULT_TIMEOUT = (5.0, 30.0)
-"""Seconds to connect, and to wait for each response: Marathon answers writes only once
-it has stored the new version, which can take a while on a busy cluster."""
-
-OPTIONS = (
-    "username",
-    "password",
-    "token",
-    "verify",
-    "secret_store",
-    "timeout",
-    "namespace",
-    "force",
-    "containerizer",
-    "lock_timeout",
-)
-"""Every option a URL query or :func:`orchsdk.connect` keyword may carry."""
+__all__ = ["OfflineSettings", "Settings", "parse_url"]
 
 Containerizer = Literal["docker", "mesos"]
 
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
 
 
 def _hidden(value: object) -> str:
     return "None" if value is None else "'***'"
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value
+
+
+def _secret_store(value: Any) -> str | None:
+    """The secret store's base URL without its trailing slash; empty means none."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https"):
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _namespace(value: Any) -> str:
+    if not isinstance(value, str) or _NAMESPACE.fullmatch(value) is None or len(value) > 63:
+        raise ValueError(f"{value!r} is not a DNS-1123 label")
+    return value
+
+
+def _containerizer(value: Any) -> str:
+    if value not in ("docker", "mesos"):
+        raise ValueError(f"expected 'docker' or 'mesos', got {value!r}")
+    return str(value)
+
+
+def _lock_seconds(value: Any) -> float:
+    """``lock_timeout``: seconds, zero allowed (do not wait for a locked app at all)."""
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        try:
+            if float(value) == 0:
+                return 0.0
+        except ValueError:
+            pass
+    return seconds(value)
 
 
 @attrs.frozen
@@ -54,19 +79,22 @@ class Settings:
     ``servers`` are base URLs (``https://host:8080`` or ``https://cluster/service/marathon``),
     tried in order for requests that are safe to repeat. ``token`` is a DC/OS ACS token
     (sent as ``Authorization: token=...``); ``username``/``password`` are basic auth.
+    ``connect_timeout`` and ``read_timeout`` bound each request (Marathon answers a write
+    only once it has stored the new version, which can take a while on a busy cluster).
     """
 
-    servers: tuple[str, ...]
-    username: str | None = attrs.field(default=None, repr=_hidden)
-    password: str | None = attrs.field(default=None, repr=_hidden)
-    token: str | None = attrs.field(default=None, repr=_hidden)
-    verify: bool | str = True
-    secret_store: str | None = None
-    timeout: tuple[float, float] = DEFAULT_TIMEOUT
-    namespace: str = "default"
-    force: bool = False
-    containerizer: Containerizer = "docker"
-    lock_timeout: float = 120.0
+    servers: tuple[str, ...] = attrs.field(metadata={NOT_AN_OPTION: True})
+    username: str | None = attrs.field(default=None, repr=_hidden, converter=_optional_text)
+    password: str | None = attrs.field(default=None, repr=_hidden, converter=_optional_text)
+    token: str | None = attrs.field(default=None, repr=_hidden, converter=_optional_text)
+    verify: bool | str = attrs.field(default=True, converter=verify_option)
+    secret_store: str | None = attrs.field(default=None, converter=_secret_store)
+    connect_timeout: float = attrs.field(default=5.0, converter=seconds)
+    read_timeout: float = attrs.field(default=30.0, converter=seconds)
+    namespace: str = attrs.field(default="default", converter=_namespace)
+    force: bool = attrs.field(default=False, converter=flag)
+    containerizer: Containerizer = attrs.field(default="docker", converter=_containerizer)
+    lock_timeout: float = attrs.field(default=120.0, converter=_lock_seconds)
 
     def __attrs_post_init__(self) -> None:
         if not self.servers:
@@ -78,18 +106,11 @@ class Settings:
             raise ValueError("give either a token or a username and password, not both")
         if (self.username is None) != (self.password is None):
             raise ValueError("basic auth needs both a username and a password")
-        if _NAMESPACE.fullmatch(self.namespace) is None or len(self.namespace) > 63:
-            raise ValueError(f"namespace {self.namespace!r} is not a DNS-1123 label")
-        if self.containerizer not in ("docker", "mesos"):
-            raise ValueError(
-                f"containerizer must be 'docker' or 'mesos', got {self.containerizer!r}"
-            )
-        if self.secret_store is not None:
-            scheme = urlsplit(self.secret_store).scheme
-            if scheme not in ("http", "https"):
-                raise ValueError(f"secret_store must be an http(s) URL, got {self.secret_store!r}")
-        if self.lock_timeout < 0:
-            raise ValueError("lock_timeout must be >= 0")
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """``(connect_timeout, read_timeout)``, as ``requests`` takes them."""
+        return (self.connect_timeout, self.read_timeout)
 
     @property
     def auth_kind(self) -> str:
@@ -104,42 +125,14 @@ class Settings:
         return tuple(value for value in (self.token, self.password) if value)
 
 
-def parse_verify(value: Any) -> bool | str:
-    """``verify`` from a URL or keyword: a boolean, or the path of a CA bundle."""
-    if isinstance(value, bool):
-        return value
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"verify must be true, false or a CA bundle path, got {value!r}")
-    lowered = value.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    return value
+@attrs.frozen
+class OfflineSettings:
+    """What :meth:`MarathonBackend.offline <orchsdk_marathon.MarathonBackend.offline>`
+    assumes of a Marathon it renders for: its containerizer, and whether it has the DC/OS
+    secret store (and Marathon's ``secrets`` feature)."""
 
-
-def parse_timeout(value: Any) -> tuple[float, float]:
-    """``timeout``: one number for both, or ``(connect, read)`` / ``"connect,read"``."""
-    if isinstance(value, str):
-        parts = [part.strip() for part in value.split(",")]
-        value = tuple(float(part) for part in parts) if len(parts) == 2 else float(parts[0])
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        pair = (float(value), float(value))
-    elif isinstance(value, (tuple, list)) and len(value) == 2:
-        pair = (float(value[0]), float(value[1]))
-    else:
-        raise ValueError(f"timeout must be seconds or (connect, read) seconds, got {value!r}")
-    if min(pair) <= 0:
-        raise ValueError(f"timeouts must be more than zero, got {value!r}")
-    return pair
-
-
-def _flag(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
-        return value.lower() in _TRUE
-    raise ValueError(f"{name} must be true or false, got {value!r}")
+    containerizer: Containerizer = attrs.field(default="docker", converter=_containerizer)
+    secrets: bool = attrs.field(default=True, converter=flag)
 
 
 def parse_url(
@@ -148,40 +141,25 @@ def parse_url(
     """Settings from a ``marathon+http(s)://`` URL, keyword options and the environment.
 
     Keyword options win over the URL's query; ``DCOS_ACS_TOKEN`` is the token when
-    neither gives one (and no basic auth is given).
+    neither gives one (and no basic auth is given). Raises :class:`~orchsdk.SettingsError`.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("marathon+http", "marathon+https"):
-        raise ValueError(
+        raise SettingsError(
             f"a Marathon URL starts with marathon+http:// or marathon+https://: {url!r}"
         )
-    settings: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
-    settings.update(options)
-    unknown = sorted(set(settings) - set(OPTIONS))
-    if unknown:
-        raise ValueError(f"unknown Marathon option(s) {unknown}; known: {', '.join(OPTIONS)}")
+    given: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
+    given.update(options)
     userinfo, _, hosts = parts.netloc.rpartition("@")
     if userinfo:
         user, _, secret = userinfo.partition(":")
-        settings.setdefault("username", unquote(user))
-        settings.setdefault("password", unquote(secret))
+        given.setdefault("username", unquote(user))
+        given.setdefault("password", unquote(secret))
     base = scheme.removeprefix("marathon+")
     path = parts.path.rstrip("/")
     servers = tuple(f"{base}://{host.strip()}{path}" for host in hosts.split(",") if host.strip())
     env = os.environ if environ is None else environ
-    if "token" not in settings and "username" not in settings and env.get("DCOS_ACS_TOKEN"):
-        settings["token"] = env["DCOS_ACS_TOKEN"]
-    if "verify" in settings:
-        settings["verify"] = parse_verify(settings["verify"])
-    if "timeout" in settings:
-        settings["timeout"] = parse_timeout(settings["timeout"])
-    if "force" in settings:
-        settings["force"] = _flag("force", settings["force"])
-    if "lock_timeout" in settings:
-        settings["lock_timeout"] = float(settings["lock_timeout"])
-    if settings.get("secret_store") == "":
-        settings["secret_store"] = None
-    if isinstance(settings.get("secret_store"), str):
-        settings["secret_store"] = settings["secret_store"].rstrip("/")
-    return Settings(servers=servers, **settings)
+    if "token" not in given and "username" not in given and env.get("DCOS_ACS_TOKEN"):
+        given["token"] = env["DCOS_ACS_TOKEN"]
+    return settings_from(Settings, given, backend="marathon", fixed={"servers": servers})

@@ -1,51 +1,29 @@
-"""Marathon's HTTP answers turned into orchsdk's error tree.
+"""Marathon's error answers read into the facts the core's ``error_for_status`` maps.
 
 Marathon's error bodies are ``{"message": ..., "details": [...]}``; a 409 carries
 ``deployments`` when an app is locked. Everything here works on what was received
-(status, headers, raw body) so that HTML error pages or truncated JSON still give a
+(status, headers, raw body), so that HTML error pages or truncated JSON still give a
 typed error, never a ``KeyError``. Messages are scrubbed of credentials by the caller.
+The status decides the error type, in :func:`orchsdk.errors.error_for_status`; where the
+core says :class:`~orchsdk.Conflict`, the subclasses here carry what Marathon said:
 
 ::
 
-    409 + "deployments"        AppLocked (a Conflict): wait for those deployments, retry
-    409                        Conflict
-    404                        NotFound
-    400, 422                   ValidationError (Marathon's field paths, e.g. /upgradeStrategy/...)
-    401, 403                   OrchestratorError (not retried)
-    429, 5xx                   BackendUnavailable (with Retry-After when given; acted=False
-                               for 429 and 503, which turn a request away unread)
-    other                      OrchestratorError
+    409 + "deployments"        AppLocked (reason "locked"): wait for those deployments, retry
+    409 "... already exists"   AlreadyExists (reason "exists")
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
 import json
-from collections.abc import Callable, Mapping
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
-from orchsdk import (
-    BackendUnavailable,
-    Conflict,
-    FieldError,
-    NotFound,
-    OrchestratorError,
-    ValidationError,
-)
+from orchsdk import Conflict, FieldError, OrchestratorError
+from orchsdk.errors import error_for_status
 
-__all__ = [
-    "AlreadyExists",
-    "AppLocked",
-    "UnexpectedResponse",
-    "decode_json",
-    "error_for",
-    "reads_answers",
-    "retry_after",
-]
-
-P = ParamSpec("P")
-T = TypeVar("T")
+__all__ = ["AlreadyExists", "AppLocked", "decode_json", "error_for", "retry_after", "snippet"]
 
 _SNIPPET = 200
 
@@ -67,32 +45,6 @@ class AlreadyExists(Conflict):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, reason="exists")
-
-
-class UnexpectedResponse(OrchestratorError):
-    """Marathon (or something in front of it) answered with a body the SDK cannot read."""
-
-
-_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
-
-
-def reads_answers(method: Callable[P, T]) -> Callable[P, T]:
-    """Turns a malformed answer met while ``method`` reads it (a field missing or of the
-    wrong type, deep in an app or task) into :class:`UnexpectedResponse`, never a
-    ``KeyError`` or ``TypeError``. The message names the error type and its first words
-    only: they describe a field, never a value that was sent."""
-
-    @functools.wraps(method)
-    def reading(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return method(*args, **kwargs)
-        except _MALFORMED as error:
-            raise UnexpectedResponse(
-                f"{method.__name__}: Marathon's answer is not what its API documents "
-                f"({type(error).__name__}: {str(error)[:120]})"
-            ) from error
-
-    return reading
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
@@ -175,19 +127,20 @@ def error_for(status: int, headers: Mapping[str, str], body: bytes, what: str) -
     except ValueError:
         document = None
     message = _message(document, body)
-    text = f"{what}: HTTP {status}: {message}"
-    if status == 409:
-        if isinstance(document, Mapping) and "deployments" in document:
-            return AppLocked(text, _deployment_ids(document))
-        return AlreadyExists(text) if "already exists" in message else Conflict(text)
-    if status == 404:
-        return NotFound(text)
-    if status in (400, 422):
-        return ValidationError(f"{what} (Marathon rejected it)", _field_errors(document, message))
-    if status in (401, 403):
-        return OrchestratorError(f"{text} (check the credentials and their permissions)")
-    if status == 429 or status >= 500:
-        # 429 and 503 say the request was turned away before Marathon acted on it.
-        acted = False if status in (429, 503) else None
-        return BackendUnavailable(text, retry_after=retry_after(headers), acted=acted)
-    return OrchestratorError(text)
+    locked = status == 409 and isinstance(document, Mapping) and "deployments" in document
+    exists = status == 409 and not locked and "already exists" in message
+    conflict = "locked" if locked else "exists" if exists else "other"
+    subject = f"{what} (Marathon rejected it)" if status in (400, 422) else what
+    error = error_for_status(
+        status,
+        subject,
+        f"HTTP {status}: {message}",
+        conflict=conflict,
+        errors=_field_errors(document, message) if status in (400, 422) else (),
+        retry_after=retry_after(headers),
+    )
+    if locked:
+        return AppLocked(str(error), _deployment_ids(document))
+    if exists:
+        return AlreadyExists(str(error))
+    return error

@@ -20,7 +20,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["ATTACHED", "ENDINGS", "WATCHED", "AppEvents", "concerns", "server_sent_events"]
+    from orchsdk_marathon.transport import Transport
+
+__all__ = [
+    "ATTACHED",
+    "ENDINGS",
+    "WATCHED",
+    "AppEvents",
+    "concerns",
+    "open_events",
+    "server_sent_events",
+]
 
 log = logging.getLogger("orchsdk.marathon")
 
@@ -197,3 +207,24 @@ class AppEvents:
             self._pending = True
             self._urgent = self._urgent or kind in ENDINGS
             self._state.notify_all()
+
+
+def open_events(
+    marathon: Transport,
+    timeouts: tuple[float, float],
+    app: str,
+    remaining: float,
+    relevant: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> AppEvents:
+    """Opens ``/v2/events`` for the event types a wait follows, in Marathon's light format
+    (1.7+; later ones have no other, earlier ones ignore the option). Its ``(connect,
+    read)`` timeouts end within ``remaining`` seconds: a silent server cannot hold a wait.
+    ``relevant`` picks the events that wake the waiter (default: those of ``app``)."""
+    connect, read = timeouts
+    response = marathon.stream(
+        "/v2/events",
+        params={"event_type": list(WATCHED), "plan-format": "light"},
+        accept="text/event-stream",
+        timeout=(min(connect, remaining), min(read, remaining)),
+    )
+    return AppEvents(response, app, relevant)

@@ -30,7 +30,7 @@ So a host-network app keeps ``networks``, ``portDefinitions`` and ``container:
 for other orchestrators. :func:`~orchsdk_marathon.render.render_app` refuses a patch
 that contradicts a spec field changed since.
 
-A body of the wrong shape raises :class:`~orchsdk_marathon.errors.UnexpectedResponse`,
+A body of the wrong shape raises :class:`~orchsdk.UnexpectedResponse`,
 never ``KeyError`` or ``TypeError``.
 """
 
@@ -56,6 +56,7 @@ from orchsdk import (
     Resources,
     Rollout,
     SecretRef,
+    UnexpectedResponse,
     UnsupportedFeature,
     ValidationError,
 )
@@ -63,16 +64,15 @@ from orchsdk.native import merge_patch
 from orchsdk.quantity import cpu_cores, memory_mib
 from orchsdk_marathon import fields as F
 from orchsdk_marathon import labels as L
-from orchsdk_marathon.errors import UnexpectedResponse
 from orchsdk_marathon.render import (
     DEFAULT_CPUS,
     DEFAULT_MEM,
     SHELL,
-    marathon_errors,
     own_words,
     render_fields,
     upgrade_strategy,
 )
+from orchsdk_marathon.rules import rule_errors
 from orchsdk_marathon.services import without_services
 from orchsdk_marathon.support import unsupported_fields
 
@@ -367,20 +367,32 @@ def _secret_ref(secrets: Mapping[str, Any], declared: Any, namespace: str) -> Se
 
 
 def parse_app(
-    app: Any, namespace: str | None = None, *, containerizer: str | None = None
+    app: Any,
+    namespace: str | None = None,
+    *,
+    containerizer: str | None = None,
+    rendered: tuple[Deployment, Json] | None = None,
 ) -> Deployment:
     """The :class:`~orchsdk.Deployment` a Marathon app definition (or AppInfo) describes.
 
     ``containerizer`` is the backend's (``"docker"`` or ``"mesos"``): an app of the other
     ``container.type`` keeps its type in ``native["marathon"]``. None: the app's own.
+    ``rendered`` is a spec and its :func:`~orchsdk_marathon.render.render_fields` app, known
+    to be valid: when the fields read as that spec, the read uses that app instead of
+    checking and rendering the spec again (an apply reads back the app it just rendered).
     """
     try:
-        return _parse_app(app, namespace, containerizer)
+        return _parse_app(app, namespace, containerizer, rendered)
     except RecursionError:
         raise UnexpectedResponse("Marathon app: nested too deeply to read") from None
 
 
-def _parse_app(app: Any, namespace: str | None, containerizer: str | None) -> Deployment:
+def _parse_app(
+    app: Any,
+    namespace: str | None,
+    containerizer: str | None,
+    known: tuple[Deployment, Json] | None,
+) -> Deployment:
     r = _Reader(app, "Marathon app")
     identifier = r.get(app, "id", "id", str, None)
     split = split_app_id(identifier) if identifier else None
@@ -488,10 +500,20 @@ def _parse_app(app: Any, namespace: str | None, containerizer: str | None) -> De
         placement=[item for item in placement if item is not None],
         files=files,
     )
-    spec, rendered = _portable(spec, engine, r.what)
+    if known is not None and known[0] == spec and _engine(known[1]) == engine:
+        rendered = known[1]
+    else:
+        spec, rendered = _portable(spec, engine, r.what)
     if hints.get(L.HEALTH_PORT) != "number":
         spec = _health_by_name(spec)
     return _keeping(spec, rendered, stored, said, engine, containerizer, r.what)
+
+
+def _engine(app: Mapping[str, Any]) -> str:
+    """``"mesos"`` for an app of ``container.type`` ``MESOS``, else ``"docker"``."""
+    container = app.get("container")
+    kind = container.get("type") if isinstance(container, Mapping) else None
+    return "mesos" if kind == "MESOS" else "docker"
 
 
 # -- what the spec cannot say -----------------------------------------------------------
@@ -529,7 +551,7 @@ def _refused(spec: Deployment) -> list[str]:
         errors = list(error.fields)
     except (ValueError, ArithmeticError):
         errors = ["resources"]  # a quantity past what validation can read
-    errors += [error.path for error in marathon_errors(spec)]
+    errors += [error.path for error in rule_errors(spec)]
     errors += [gap.field for gap in unsupported_fields(spec)]
     return [path for path in errors if _leave_out(spec, path) != spec]
 

@@ -1,14 +1,16 @@
-"""Specs to Marathon documents: pure functions on plain dicts, no I/O.
+"""Specs to Marathon documents: pure functions on plain dicts, no I/O, no reading back.
 
-:func:`render_app` turns a :class:`~orchsdk.Deployment` into the app definition that
-``PUT /v2/apps/{id}?partialUpdate=false`` sends. Every field the backend manages is
-written explicitly (empty lists and maps included, Marathon's defaults where the spec
-leaves a value unset) so that the definition replaces the app completely and can be
-compared field by field with what Marathon stores. What Marathon has no field for goes
+:func:`render_plain` turns a :class:`~orchsdk.Deployment` into the fields of the app
+definition that ``PUT /v2/apps/{id}?partialUpdate=false`` sends. Every field the backend
+manages is written explicitly (empty lists and maps included, Marathon's defaults where
+the spec leaves a value unset) so that the definition replaces the app completely and can
+be compared field by field with what Marathon stores. What Marathon has no field for goes
 into ``orchsdk.*`` labels (see :mod:`orchsdk_marathon.labels`), so that
-:func:`orchsdk_marathon.parse.parse_app` gives the spec back exactly; a bookkeeping
-label is written only when the fields alone would read back differently, so that an
-app written by another tool and read back is applied unchanged.
+:func:`orchsdk_marathon.parse.parse_app` gives the spec back exactly.
+:mod:`orchsdk_marathon.app_definition` makes the app an apply sends from this, in one
+pass (Marathon's rules, the ``native["marathon"]`` patch, the bookkeeping labels the
+fields make redundant, the services' labels); this module never reads an app back, so
+:mod:`orchsdk_marathon.parse` may use it and not the other way round.
 
 The mapping, in short (``docs/backends/marathon.md`` has the table):
 
@@ -21,60 +23,47 @@ The mapping, in short (``docs/backends/marathon.md`` has the table):
 - env values, secrets as ``secrets`` + ``env: {"secret": ...}``, files as secret volumes;
 - the health check as one ``MESOS_HTTP``/``MESOS_TCP``/``COMMAND`` check;
 - the rollout as ``upgradeStrategy`` fractions; placement (sorted) as ``constraints``;
-- then the ``native["marathon"]`` merge patch, then the services that select the
-  deployment (so that their labels land on the port mappings the patch leaves).
-
-A ``native["marathon"]`` patch may add what the spec cannot say (a read keeps there what
-it could not translate) but not contradict what the spec says: a patch that would make
-the app read back with other ports, env, health check... than the spec is refused with
-:class:`~orchsdk.ValidationError`, as applying it would drop the spec's value silently.
+- then the ``native["marathon"]`` merge patch (:func:`render_fields`).
 """
 
 from __future__ import annotations
 
 import functools
 import shlex
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
-
-import attrs
 
 from orchsdk import (
     ConfigRef,
     Constraint,
     Deployment,
-    FieldError,
     HealthCheck,
-    OrchestratorError,
     Port,
     Resources,
     Rollout,
     Secret,
     SecretRef,
-    Service,
     UnsupportedFeature,
-    ValidationError,
 )
 from orchsdk.native import apply_native
 from orchsdk.quantity import cpu_cores, memory_mib
 from orchsdk_marathon import labels as L
-from orchsdk_marathon.services import selects, with_services
 
 __all__ = [
     "DEFAULT_CPUS",
     "DEFAULT_GPUS",
     "DEFAULT_MEM",
-    "MIN_CPUS",
-    "RESERVED_NAMES",
+    "SHELL",
     "app_id",
     "command_line",
     "cpus_of",
     "escape",
-    "marathon_errors",
+    "marathon_constraint",
     "mem_of",
     "own_words",
-    "render_app",
+    "port_index",
     "render_fields",
+    "render_plain",
     "render_secret",
     "secret_name",
     "secret_path",
@@ -87,10 +76,6 @@ BACKEND = "marathon"
 DEFAULT_CPUS = 1.0
 DEFAULT_MEM = 128.0
 DEFAULT_GPUS = 0
-MIN_CPUS = 0.001
-"""Marathon rejects less (``cpus`` minimum in ``app.raml``)."""
-RESERVED_NAMES = ("restart", "tasks", "versions")
-"""The last segment of an app id may not be one of these (they are app sub-resources)."""
 _REGEX_SPECIAL = set(".^$*+?()[]{}|\\")
 
 
@@ -147,7 +132,8 @@ def upgrade_strategy(rollout: Rollout, replicas: int) -> Json:
     return {"maximumOverCapacity": surge, "minimumHealthCapacity": 1.0 - unavailable}
 
 
-def _constraint(constraint: Constraint) -> list[str]:
+def marathon_constraint(constraint: Constraint) -> list[str]:
+    """One placement constraint as Marathon's ``[field, OPERATOR, value]``."""
     if constraint.operator == "unique":
         return [constraint.key, "UNIQUE"]
     if constraint.operator == "exists":
@@ -160,7 +146,7 @@ def _constraint(constraint: Constraint) -> list[str]:
     return [constraint.key, "LIKE", pattern]
 
 
-def _port_index(health: HealthCheck, ports: Sequence[Port]) -> int:
+def port_index(health: HealthCheck, ports: Sequence[Port]) -> int:
     if health.port is None:
         return 0
     for index, port in enumerate(ports):
@@ -179,9 +165,9 @@ def _health_check(health: HealthCheck, ports: Sequence[Port]) -> Json:
     }
     if health.kind == "http":
         check.update(protocol="MESOS_HTTP", path=health.http_path)
-        check["portIndex"] = _port_index(health, ports)
+        check["portIndex"] = port_index(health, ports)
     elif health.kind == "tcp":
-        check.update(protocol="MESOS_TCP", portIndex=_port_index(health, ports))
+        check.update(protocol="MESOS_TCP", portIndex=port_index(health, ports))
     else:
         check.update(protocol="COMMAND", command={"value": command_line(health.command)})
     return check
@@ -221,31 +207,6 @@ def command_line(words: Sequence[str]) -> str:
         if len(line) > 1 and own_words(line) is None:
             return line
     return shell_command(words)
-
-
-def marathon_errors(spec: Deployment) -> list[FieldError]:
-    """What the core's validation lets through but Marathon would reject (HTTP 422)."""
-    errors = []
-    if spec.name in RESERVED_NAMES:
-        reserved = ", ".join(RESERVED_NAMES)
-        errors.append(FieldError("name", f"{spec.name!r} is reserved by Marathon ({reserved})"))
-    cpu = spec.resources.cpu
-    if cpu is not None and cpu_cores(cpu) < MIN_CPUS:
-        message = f"Marathon needs at least 1m (0.001 CPUs), got {cpu!r}"
-        errors.append(FieldError("resources.cpu", message))
-    seen: dict[tuple[str, ...], int] = {}
-    for index, constraint in enumerate(spec.placement):
-        rendered = tuple(_constraint(constraint))
-        if rendered in seen:
-            errors.append(
-                FieldError(
-                    f"placement[{index}]",
-                    f"is the same Marathon constraint as placement[{seen[rendered]}]; "
-                    "Marathon needs every constraint once",
-                )
-            )
-        seen.setdefault(rendered, index)
-    return errors
 
 
 def _secret_refs(
@@ -312,30 +273,20 @@ def _hints(spec: Deployment) -> dict[str, str]:
     return hints
 
 
-def render_app(
-    spec: Deployment, *, services: Iterable[Service] = (), containerizer: str = "docker"
-) -> Json:
-    """The Marathon app definition of a deployment (whose namespace is set).
-
-    ``services`` are the namespace's services; those whose selector matches the
-    deployment's labels put their labels on it (this is how a canary joins a service).
-    Raises :class:`~orchsdk.ValidationError` for what Marathon would reject (or a
-    ``native["marathon"]`` patch that contradicts the spec) and
-    :class:`~orchsdk.UnsupportedFeature` for what it cannot carry.
-    """
-    app = render_fields(spec, containerizer=containerizer)
-    app = _needed_bookkeeping(app, spec, containerizer)
-    return with_services(app, [s for s in services if selects(s, spec.labels)])
-
-
 def render_fields(spec: Deployment, *, containerizer: str = "docker") -> Json:
-    """The app of a deployment before its services, with every bookkeeping label and the
-    ``native["marathon"]`` patch applied: what :func:`render_app` starts from, and what a
-    read compares a stored app with (:mod:`orchsdk_marathon.fields`)."""
+    """The app of a deployment before its services: its fields, every bookkeeping label,
+    and the ``native["marathon"]`` patch applied. What a read compares a stored app with
+    (:mod:`orchsdk_marathon.parse`); :mod:`orchsdk_marathon.app_definition` starts from
+    :func:`render_plain` instead, to keep the app before the patch too."""
+    return apply_native(render_plain(spec, containerizer=containerizer), spec, BACKEND)
+
+
+def render_plain(spec: Deployment, *, containerizer: str = "docker") -> Json:
+    """The app of a deployment from its fields and bookkeeping labels, without the
+    ``native["marathon"]`` patch: the one walk of a spec that every app render makes.
+    Raises :class:`~orchsdk.UnsupportedFeature` for what Marathon cannot carry; Marathon's
+    own rules are :func:`orchsdk_marathon.rules.rule_errors`, checked before."""
     namespace = spec.namespace or "default"
-    errors = marathon_errors(spec)
-    if errors:
-        raise ValidationError(f"Deployment {spec.name!r}", errors)
     gpus = spec.resources.gpu or 0
     if gpus and containerizer != "mesos":
         raise UnsupportedFeature(
@@ -371,101 +322,13 @@ def render_fields(spec: Deployment, *, containerizer: str = "docker") -> Json:
         "labels": {**spec.labels, **_hints(spec)},
         "healthChecks": [] if spec.health is None else [_health_check(spec.health, spec.ports)],
         "upgradeStrategy": upgrade_strategy(spec.rollout, spec.replicas),
-        "constraints": [_constraint(constraint) for constraint in spec.placement],
+        "constraints": [marathon_constraint(item) for item in spec.placement],
     }
     if spec.command:
         app["cmd"] = command_line([*spec.command, *spec.args])
     elif spec.args:
         app["args"] = list(spec.args)
-    return apply_native(app, spec, BACKEND)
-
-
-_OVERRIDABLE = {
-    "command": "cmd",
-    "args": "args, cmd",
-    "ports": "container.portMappings",
-    "env": "env, secrets",
-    "resources": "cpus, mem, gpus",
-    "health": "healthChecks",
-    "rollout": "upgradeStrategy",
-    "placement": "constraints",
-    "files": "container.volumes, secrets",
-}
-"""Spec fields a ``native["marathon"]`` patch must not contradict, and their app fields.
-(``replicas`` and ``image`` are not checked: a patch may pin ``instances``.)"""
-
-
-def _needed_bookkeeping(app: Json, spec: Deployment, containerizer: str) -> Json:
-    """``app`` without the bookkeeping labels its fields already say, after checking that
-    its ``native["marathon"]`` patch does not contradict the spec.
-
-    Each label is dropped only when the reader gives the same spec without it, so
-    ``parse_app(render_app(spec)) == spec`` still holds (the property tests check it).
-    """
-    from orchsdk_marathon import parse  # parse imports this module
-
-    labels = app.get("labels")
-    if not isinstance(labels, dict):
-        return app
-    redundant = [key for key in (L.COMMAND, L.RESOURCES, L.ROLLOUT) if key in labels]
-    redundant = [key for key in redundant if parse.hint_is_redundant(app, key)]
-    health = spec.health
-    if L.HEALTH_PORT in labels and health is not None:
-        target = spec.ports[_port_index(health, spec.ports)] if spec.ports else None
-        if target is not None and health.port == (target.name or target.port):
-            redundant.append(L.HEALTH_PORT)
-    patch = spec.native.get(BACKEND)
-    if isinstance(patch, Mapping) and patch:
-        alone = set(spec.native) == {BACKEND}
-        trial = _without_labels(app, [L.NATIVE]) if alone else app
-        try:  # read as get() reads it: with the app's own containerizer
-            read = parse.parse_app(trial, spec.namespace or "default")
-        except OrchestratorError:
-            read = None
-        if read is not None:
-            _check_patch(spec, read, containerizer)
-            if alone and read.native == spec.native:
-                redundant.append(L.NATIVE)
-    return _without_labels(app, redundant) if redundant else app
-
-
-def _without_labels(app: Json, keys: Iterable[str]) -> Json:
-    drop = set(keys)
-    labels = {key: value for key, value in app["labels"].items() if key not in drop}
-    return {**app, "labels": labels}
-
-
-def _check_patch(spec: Deployment, read: Deployment, containerizer: str) -> None:
-    """Refuses a ``native["marathon"]`` patch that makes the app read back as another spec
-    in a field the spec sets (:data:`_OVERRIDABLE`): other than the app without the patch."""
-    from orchsdk_marathon import parse  # parse imports this module
-
-    unset = Deployment(spec.name, image=spec.image)
-    suspects = [
-        field
-        for field in _OVERRIDABLE
-        if getattr(spec, field) != getattr(unset, field)
-        and getattr(read, field) != getattr(spec, field)
-    ]
-    if not suspects:
-        return
-    others = {key: value for key, value in spec.native.items() if key != BACKEND}
-    plain = render_fields(attrs.evolve(spec, native=others), containerizer=containerizer)
-    try:  # a field the spec's own rendering reads back otherwise (invalid...) is no override
-        unpatched = parse.parse_app(plain, spec.namespace or "default")
-    except OrchestratorError:
-        return
-    errors = [
-        FieldError(
-            f"native.{BACKEND}",
-            f"overrides {field} (it sets {_OVERRIDABLE[field]} so that the app would read back "
-            f"with other {field}): change the patch with {field}, or leave it out of the patch",
-        )
-        for field in suspects
-        if getattr(read, field) != getattr(unpatched, field)
-    ]
-    if errors:
-        raise ValidationError(f"Deployment {spec.name!r}", errors)
+    return app
 
 
 def render_secret(secret: Secret) -> list[Json]:

@@ -10,17 +10,15 @@ Values travel only in request and response bodies: never in URLs, logs or errors
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 
-from orchsdk import BackendUnavailable, NotFound, OrchestratorError
-from orchsdk_marathon.errors import UnexpectedResponse
+from orchsdk import NotFound, UnexpectedResponse
+from orchsdk.retry import confirm_lost_write
 from orchsdk_marathon.transport import Reply, Transport, quote_path
 
 __all__ = ["SecretStore"]
 
 _STORE = "/secret/default/"
-log = logging.getLogger("orchsdk.marathon")
 
 
 class SecretStore:
@@ -65,42 +63,35 @@ class SecretStore:
         and raises the original error only when the value is not (yet) there.
         """
         path = _STORE + quote_path(*segments)
-        try:
+
+        def write() -> None:
             reply = self._http.request("PUT", path, json={"value": value}, accept=(409,))
             if reply.status == 409:
                 self._http.request("PATCH", path, json={"value": value})
-        except BackendUnavailable as error:
-            if error.acted is False or not self._holds(value, *segments):
-                raise
-            log.info("%s: the answer was lost, but the value reads back as written", path)
 
-    def _holds(self, value: str, *segments: str) -> bool:
-        try:
-            return self.read(*segments) == value
-        except OrchestratorError:
-            return False
+        confirm_lost_write(write, lambda: self.read(*segments) == value, what=path)
 
     def remove(self, *segments: str) -> bool:
         """Deletes a path; False if it was not there.
 
         A delete whose answer was lost is resolved by reading back: gone means deleted.
         """
+        path = _STORE + quote_path(*segments)
+
+        def delete() -> bool:
+            self._http.request("DELETE", path)
+            return True
+
         try:
-            self._http.request("DELETE", _STORE + quote_path(*segments))
+            return confirm_lost_write(delete, lambda: self._gone(*segments), what=path)
         except NotFound:
             return False
-        except BackendUnavailable as error:
-            if error.acted is False or not self._gone(*segments):
-                raise
-        return True
 
     def _gone(self, *segments: str) -> bool:
         try:
             self.read(*segments)
         except NotFound:
             return True
-        except OrchestratorError:
-            return False
         return False
 
 

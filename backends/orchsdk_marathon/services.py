@@ -24,9 +24,8 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from orchsdk import Port, Service
+from orchsdk import Port, Service, UnexpectedResponse
 from orchsdk_marathon import labels as L
-from orchsdk_marathon.errors import UnexpectedResponse
 
 __all__ = [
     "read_record",

@@ -29,8 +29,7 @@ from typing import Any
 
 import attrs
 
-from orchsdk import DeploymentStatus, Endpoint, Instance, Phase, Service
-from orchsdk_marathon.errors import UnexpectedResponse
+from orchsdk import DeploymentStatus, Endpoint, Instance, Phase, Service, UnexpectedResponse
 from orchsdk_marathon.services import target_index
 
 __all__ = [

@@ -45,9 +45,14 @@ REASONS = {
 
 
 def capabilities_for(
-    *, secret_store: bool, features: Collection[str] | None, containerizer: str
+    *,
+    secret_store: bool,
+    features: Collection[str] | None,
+    containerizer: str,
+    status_stream: bool = True,
 ) -> Capabilities:
-    """The capabilities of the backend: ``features`` is ``/v2/info``'s list (None: unknown)."""
+    """The capabilities of the backend: ``features`` is ``/v2/info``'s list (None: unknown);
+    ``status_stream`` is off once Marathon refused its event stream for good."""
     reasons = dict(REASONS)
     secrets = secret_store and features is not None and "secrets" in features
     if not secret_store:
@@ -73,6 +78,11 @@ def capabilities_for(
         )
     elif not gpus:
         reasons["gpus"] = "Marathon does not list the 'gpu_resources' feature in /v2/info"
+    if not status_stream:
+        reasons["status_stream"] = (
+            "Marathon refused its event stream (GET /v2/events): no permission to read "
+            "events, a proxy that does not carry it, or only standby servers; waits poll"
+        )
     return Capabilities(
         secrets=secrets,
         config_maps=False,
@@ -81,7 +91,7 @@ def capabilities_for(
         node_services=False,
         file_mounts=mesos,
         gpus=gpus,
-        status_stream=True,
+        status_stream=status_stream,
         reasons=reasons,
     )
 

@@ -25,9 +25,10 @@ from urllib.parse import quote
 
 import attrs
 
-from orchsdk import BackendUnavailable, OrchestratorError
+from orchsdk import BackendUnavailable, OrchestratorError, UnexpectedResponse
+from orchsdk.errors import tls_failure
 from orchsdk_marathon.config import Settings
-from orchsdk_marathon.errors import UnexpectedResponse, decode_json, error_for, snippet
+from orchsdk_marathon.errors import decode_json, error_for, snippet
 
 if TYPE_CHECKING:
     import requests
@@ -151,7 +152,8 @@ class Transport:
         """Sends one request and returns a 2xx answer (or one of the ``accept`` statuses).
 
         Any other answer raises the orchsdk error :func:`~orchsdk_marathon.errors.error_for`
-        gives; a connection failure or timeout raises :class:`orchsdk.BackendUnavailable`.
+        gives (the core's ``error_for_status`` on what Marathon said); a connection
+        failure or timeout raises :class:`orchsdk.BackendUnavailable`.
         """
         method = method.upper()
         what = f"{method} {path}"
@@ -197,7 +199,7 @@ class Transport:
         for :meth:`request`; a server that redirects (a standby Marathon sends
         ``/v2/events`` to its leader) is passed over for the next one, as credentials go
         only to the configured servers. An answer of another type than ``accept`` (a
-        proxy's page) is an :class:`~orchsdk_marathon.errors.UnexpectedResponse`.
+        proxy's page) is an :class:`~orchsdk.UnexpectedResponse`.
         ``timeout`` is ``(connect, read)``: the read timeout bounds the wait for the answer
         and for each later read. Other errors are those of :meth:`request`.
         """
@@ -306,9 +308,10 @@ class Transport:
         import requests
 
         if isinstance(error, requests.exceptions.SSLError):
-            message = f"{what} on {self.servers[index]}: TLS verification failed ({error}); "
-            message += "pass verify=<CA bundle path>, or verify=False to opt out"
-            return _Failure(OrchestratorError(self.scrub(message)), fatal=False, maybe_acted=False)
+            refused = tls_failure(f"{what} on {self.servers[index]}", error)
+            return _Failure(
+                OrchestratorError(self.scrub(str(refused))), fatal=False, maybe_acted=False
+            )
         if isinstance(error, requests.exceptions.ConnectTimeout):
             return self._unreachable(index, what, "connect timed out", error, maybe_acted=False)
         if isinstance(error, requests.exceptions.Timeout):

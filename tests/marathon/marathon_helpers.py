@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 from hypothesis import strategies as st
-from orchsdk_marathon.render import RESERVED_NAMES, marathon_errors
+from orchsdk_marathon.rules import RESERVED_NAMES, rule_errors
 from orchsdk_marathon.support import capabilities_for, unsupported_fields
 
 from orchsdk import Deployment, Resource
@@ -94,9 +94,9 @@ def marathon_ready(spec: Deployment, containerizer: str = "docker") -> Deploymen
         if constraint not in unique:
             unique.append(constraint)
     kept = attrs.evolve(kept, placement=unique)
-    if marathon_errors(kept):  # e.g. two constraints that render the same
+    if rule_errors(kept):  # e.g. two constraints that render the same
         kept = attrs.evolve(kept, placement=kept.placement[:1])
-    assert not marathon_errors(kept), marathon_errors(kept)
+    assert not rule_errors(kept), rule_errors(kept)
     return kept
 
 

@@ -18,9 +18,8 @@ import requests
 import responses
 from marathon_helpers import as_stored
 from orchsdk_marathon import MarathonBackend
-from orchsdk_marathon.errors import UnexpectedResponse
+from orchsdk_marathon.app_definition import render_app
 from orchsdk_marathon.events import WATCHED, concerns, server_sent_events
-from orchsdk_marathon.render import render_app
 
 from orchsdk import (
     BackendUnavailable,
@@ -29,6 +28,7 @@ from orchsdk import (
     OrchestratorError,
     Phase,
     RetryPolicy,
+    UnexpectedResponse,
     WaitTimeout,
 )
 from orchsdk.testing.loopback import Fault

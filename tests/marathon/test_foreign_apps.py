@@ -41,10 +41,9 @@ from marathon_helpers import (
 )
 from orchsdk_marathon import fields as F
 from orchsdk_marathon import labels as L
+from orchsdk_marathon.app_definition import render_app
 from orchsdk_marathon.compare import matches
-from orchsdk_marathon.errors import UnexpectedResponse
 from orchsdk_marathon.parse import parse_app
-from orchsdk_marathon.render import render_app
 from orchsdk_marathon.services import with_services
 from orchsdk_marathon.support import unsupported_fields
 
@@ -56,8 +55,10 @@ from orchsdk import (
     Orchestrator,
     Port,
     Rollout,
+    Secret,
     SecretRef,
     Service,
+    UnexpectedResponse,
     ValidationError,
 )
 
@@ -123,7 +124,22 @@ def raml_example() -> dict[str, Any]:
     app["container"]["portMappings"] = docker.pop("portMappings")
     app["networks"] = [{"mode": "container/bridge"}]
     app["env"]["PASSWORD"] = {"secret": "secret1"}  # a declared secret
+    # Its image, mesosphere:marathon/latest, is no image reference (no registry would pull
+    # it; orchsdk refuses it, see below): the one Marathon publishes is used instead.
+    docker["image"] = "mesosphere/marathon:latest"
     return app
+
+
+def test_an_app_whose_image_is_no_reference_is_read_but_not_applied_back() -> None:
+    app = raml_example()
+    app["container"]["docker"]["image"] = "mesosphere:marathon/latest"  # as the RAML has it
+
+    spec = parse_app(app)
+
+    assert spec.image == "mesosphere:marathon/latest"
+    with pytest.raises(ValidationError) as raised:
+        orchsdk.validate(spec)
+    assert raised.value.fields == ("image",)
 
 
 def raml_variants() -> list[dict[str, Any]]:
@@ -794,6 +810,8 @@ def test_get_then_apply_of_marathons_example_sends_no_write_and_a_change_keeps_t
 
     app = raml_variants()[3]  # the RAML example with a secret the spec can name
     app["secrets"] = {"db/password": {"source": "shop/db/password"}}
+    with orchsdk.connect(emulator.url, namespace="shop") as orch:  # the secret it refers to
+        orch.apply(Secret("db", data={"password": "kerberos"}))
     response = requests.post(f"{emulator.marathon_url}/v2/apps", json=app, timeout=10)
     assert response.status_code == 201, response.text
     emulator.control.finish(app["id"])

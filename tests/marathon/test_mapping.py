@@ -11,10 +11,10 @@ import attrs
 import pytest
 from marathon_helpers import as_stored
 from orchsdk_marathon import labels as L
+from orchsdk_marathon.app_definition import render_app
 from orchsdk_marathon.compare import matches
-from orchsdk_marathon.errors import UnexpectedResponse
 from orchsdk_marathon.parse import parse_app
-from orchsdk_marathon.render import render_app, render_secret, upgrade_strategy
+from orchsdk_marathon.render import render_secret, upgrade_strategy
 from orchsdk_marathon.services import render_service, with_services, without_services
 from orchsdk_marathon.support import capabilities_for, unsupported_fields
 
@@ -30,6 +30,7 @@ from orchsdk import (
     Secret,
     SecretRef,
     Service,
+    UnexpectedResponse,
     UnsupportedFeature,
     ValidationError,
 )

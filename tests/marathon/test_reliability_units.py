@@ -5,6 +5,7 @@ out in turn, and TLS settings win over the environment."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -14,8 +15,8 @@ import requests
 import responses
 from marathon_helpers import as_stored
 from orchsdk_marathon import MarathonBackend
+from orchsdk_marathon.app_definition import render_app
 from orchsdk_marathon.errors import error_for
-from orchsdk_marathon.render import render_app
 from urllib3.exceptions import NewConnectionError
 
 from orchsdk import (
@@ -218,12 +219,18 @@ def test_a_create_is_reported_created_only_by_the_write_that_created(
 # -- TLS -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("verify", [False, "/etc/my-ca.pem", True])
+@pytest.mark.parametrize("verify", [False, "my-ca.pem", True])
 def test_tls_verification_is_passed_with_each_request(
-    wire: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch, verify: bool | str
+    wire: responses.RequestsMock,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    verify: bool | str,
 ) -> None:
     """``requests`` lets ``$REQUESTS_CA_BUNDLE`` override a session's ``verify``; a value
     passed with the request wins, so an opt-out or a CA path is never silently lost."""
+    if isinstance(verify, str):
+        (tmp_path / verify).write_text("a CA bundle\n")
+        verify = str(tmp_path / verify)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/somewhere/else.pem")
     wire.add("GET", f"{M1}/v2/apps", json={"apps": []})
     backend = MarathonBackend.from_url("marathon+http://m1:8080", verify=verify)

@@ -26,15 +26,14 @@ from marathon_helpers import (
     schema_path,
     supported,
 )
+from orchsdk_marathon.app_definition import render_app
 from orchsdk_marathon.compare import matches
-from orchsdk_marathon.errors import UnexpectedResponse
 from orchsdk_marathon.parse import parse_app
-from orchsdk_marathon.render import render_app
 from orchsdk_marathon.services import read_record, record, with_services, without_services
 from orchsdk_marathon.status import AppState, endpoints_of, instances_of, status_of
 from strategies import deployments, services
 
-from orchsdk import Deployment, Port, Resources, Rollout, Service
+from orchsdk import Deployment, Port, Resources, Rollout, Service, UnexpectedResponse
 
 pytestmark = pytest.mark.skipif(
     schema_path() is None, reason="Marathon's AppDefinition.json is not available (../shared)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,8 +19,7 @@ import requests
 import responses
 from marathon_helpers import as_stored
 from orchsdk_marathon import MarathonBackend
-from orchsdk_marathon.errors import UnexpectedResponse
-from orchsdk_marathon.render import render_app
+from orchsdk_marathon.app_definition import render_app
 from orchsdk_marathon.services import record
 
 from orchsdk import (
@@ -31,6 +31,7 @@ from orchsdk import (
     NotFound,
     Orchestrator,
     OrchestratorError,
+    PermissionDenied,
     Phase,
     Port,
     Resources,
@@ -38,6 +39,7 @@ from orchsdk import (
     Secret,
     SecretRef,
     Service,
+    UnexpectedResponse,
     UnsupportedFeature,
     ValidationError,
 )
@@ -195,8 +197,8 @@ LATER = {"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"}
         (404, {"message": "App '/shop/web' does not exist"}, {}, NotFound),
         (422, INVALID, {}, ValidationError),
         (400, {"message": "Invalid JSON", "details": "end-of-input"}, {}, ValidationError),
-        (401, {"message": "Unauthorized"}, {}, OrchestratorError),
-        (403, {"message": "Forbidden"}, {}, OrchestratorError),
+        (401, {"message": "Unauthorized"}, {}, PermissionDenied),
+        (403, {"message": "Forbidden"}, {}, PermissionDenied),
         (418, {"message": "I'm a teapot"}, {}, OrchestratorError),
         (500, {"message": "NormalizationException"}, {}, BackendUnavailable),
         (503, {"message": "leader unknown"}, {"Retry-After": "7"}, BackendUnavailable),
@@ -356,14 +358,16 @@ def test_basic_auth_from_the_url_is_sent_and_never_shown(wire: responses.Request
         )  # type: ignore[attr-defined]
 
 
-def test_tls_verification_is_on_by_default_and_can_be_turned_off() -> None:
+def test_tls_verification_is_on_by_default_and_can_be_turned_off(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("a CA bundle\n")
     on = MarathonBackend.from_url("marathon+https://m1:8443")
     off = MarathonBackend.from_url("marathon+https://m1:8443?verify=false")
-    bundle = MarathonBackend.from_url("marathon+https://m1:8443", verify="/etc/ca.pem")
+    bundle = MarathonBackend.from_url("marathon+https://m1:8443", verify=str(ca))
     assert (on.settings.verify, off.settings.verify, bundle.settings.verify) == (
         True,
         False,
-        "/etc/ca.pem",
+        str(ca),
     )
     assert on._box.get().verify is True
     assert off._box.get().verify is False

@@ -1,0 +1,367 @@
+"""The Deployment kind handler: a deployment is a Marathon app, ``/<namespace>/<name>``.
+
+Writes are ``PUT /v2/apps/{id}?partialUpdate=false`` (create or replace); an apply that
+would change nothing sends no write. The app sent carries the labels of the services
+that select it. A write whose answer was lost (the connection dropped or timed out after
+sending) is resolved by reading back (:func:`orchsdk.retry.confirm_lost_write`). Status,
+instances, scale and rollback are the app's too, and so is the status stream: the
+app's events on ``GET /v2/events``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import time
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
+
+from orchsdk import (
+    Action,
+    BackendUnavailable,
+    Comparison,
+    Conflict,
+    Deployment,
+    DeploymentStatus,
+    Instance,
+    NotFound,
+    OrchestratorError,
+    Phase,
+    Service,
+)
+from orchsdk.retry import before_any_write, confirm_lost_write
+from orchsdk_marathon import labels as L
+from orchsdk_marathon.app_definition import definition, render_app
+from orchsdk_marathon.app_requests import AppRequests, app_labels, app_path
+from orchsdk_marathon.compare import as_compared, matches
+from orchsdk_marathon.config import Settings
+from orchsdk_marathon.events import AppEvents, open_events
+from orchsdk_marathon.kinds import not_found
+from orchsdk_marathon.memory import BoundedMemory
+from orchsdk_marathon.parse import parse_app, user_labels
+from orchsdk_marathon.render import app_id
+from orchsdk_marathon.services import records_on, selects, without_services
+from orchsdk_marathon.status import (
+    AppState,
+    instances_of,
+    revision_of,
+    sorted_versions,
+    status_of,
+)
+from orchsdk_marathon.support import REASONS
+from orchsdk_marathon.transport import quote_path
+
+__all__ = ["Apps"]
+
+Json = dict[str, Any]
+log = logging.getLogger("orchsdk.marathon")
+
+_STATUS_EMBED = ["app.tasks", "app.deployments", "app.lastTaskFailure"]
+_VERSION_FIELDS = frozenset({"version", "versionInfo"})
+_WATCH_INTERVAL = 0.25
+"""Seconds a watch lets pass between reads for events other than a deployment's end: a
+burst of task updates makes one read."""
+_ATTACH_WAIT = 1.0
+"""Seconds a watch gives Marathon to register a new stream before it reads the status."""
+
+
+class Apps:
+    """Deployments as Marathon apps (see the module)."""
+
+    def __init__(self, requests: AppRequests, settings: Settings) -> None:
+        self._requests = requests
+        self._settings = settings
+        self._before_lost: BoundedMemory[str, Json | None] = BoundedMemory()
+        """App id -> the app (None: none) before an apply whose outcome stayed unknown."""
+        self._revisions: BoundedMemory[tuple[str, str], int] = BoundedMemory()
+        """(app id, config version) -> its revision: a version's place never changes."""
+
+    def __repr__(self) -> str:
+        return f"<Apps {self._requests.marathon!r}>"
+
+    # -- the kind handler --------------------------------------------------------
+
+    def render(self, spec: Deployment) -> builtins.list[Json]:
+        return [render_app(spec, containerizer=self._settings.containerizer)]
+
+    def rule_errors(self, spec: Deployment) -> tuple[Any, ...]:
+        """Marathon's rules (and a ``native`` patch's) that ``spec`` breaks; pure."""
+        return definition(spec, self._settings.containerizer).errors
+
+    def compare(self, spec: Deployment) -> Comparison:
+        """The stored app as apply compares it (:func:`as_compared`), and the app apply
+        would write, services' labels included."""
+        _, current, document = self._desired_app(spec)
+        live = None if current is None else [as_compared(document, current)]
+        return Comparison(live, [document])
+
+    def apply(self, spec: Deployment) -> Action:
+        """Writes the app unless the stored one matches; says what changed since before.
+
+        "Before" is the app as read now, or, when an earlier apply of it lost both its
+        answer and its read-back, the app as it was before that apply: the retry then
+        reports what the lost try did, not *unchanged*.
+        """
+        identifier, current, document = self._desired_app(spec)
+        lost = identifier in self._before_lost
+        before = self._before_lost.pop(identifier, current) if lost else current
+        if current is not None and matches(document, current):
+            return _action_since(before, document)
+
+        def write() -> Action:
+            reply = self._requests.write(identifier, document, partial=False)
+            if reply.status == 201 or (lost and before is None):
+                return Action.CREATED
+            return Action.UPDATED  # (also when another client created it since our read)
+
+        def landed() -> Action | None:
+            return _action_since(before, document) if self._landed(identifier, document) else None
+
+        try:
+            return confirm_lost_write(write, landed, what=identifier)
+        except BackendUnavailable as error:
+            if lost or error.acted is not False:
+                self._before_lost.put(identifier, before)
+            raise
+        except OrchestratorError:
+            if lost:
+                self._before_lost.put(identifier, before)
+            raise
+
+    def get(self, name: str, namespace: str, *, reveal: bool) -> Deployment:
+        app = self._requests.app(app_id(name, namespace))
+        if app is None:
+            raise not_found("Deployment", name, namespace)
+        return parse_app(app, namespace, containerizer=self._settings.containerizer)
+
+    def list(self, namespace: str, *, reveal: bool) -> builtins.list[Deployment]:
+        containerizer = self._settings.containerizer
+        return [
+            parse_app(app, namespace, containerizer=containerizer)
+            for app in self._requests.apps(namespace)
+        ]
+
+    def delete(self, name: str, namespace: str) -> None:
+        identifier = app_id(name, namespace)
+        current = self._requests.app(identifier)
+        if current is None:
+            raise not_found("Deployment", name, namespace)
+        services = records_on(app_labels(current), namespace)
+        if services:
+            log.warning(
+                "deleting %s also removes it from service(s) %s; a service that selects "
+                "no other app goes with it",
+                identifier,
+                ", ".join(sorted(services)),
+            )
+        marathon = self._requests.marathon
+        reply = marathon.request("DELETE", "/v2/apps/" + app_path(identifier), accept=(404,))
+        if reply.status == 404 and not reply.resent:
+            raise not_found("Deployment", name, namespace)
+        self._requests.ours.pop(identifier)
+
+    # -- deployment verbs --------------------------------------------------------
+
+    def scale(self, name: str, namespace: str, replicas: int) -> None:
+        identifier = app_id(name, namespace)
+        # Marathon's PUT is an upsert: read first, so a missing app is NotFound, not a 422.
+        self._requests.app_required(identifier, name, namespace, [])
+        self._requests.write(identifier, {"instances": replicas}, partial=True)
+
+    def status(self, name: str, namespace: str) -> DeploymentStatus:
+        identifier = app_id(name, namespace)
+        app = self._requests.app_required(identifier, name, namespace, _STATUS_EMBED)
+        state = AppState.of(app)
+        revision = self._revision(identifier, state.config)
+        ours = self._requests.ours.get(identifier)
+        ours_ended = ours is not None and ours not in state.deployments
+        step = self._requests.waits.step(state.deployments) if state.deployments else ""
+        status = status_of(name, namespace, state, revision, ours_ended=ours_ended, step=step)
+        if ours is not None and ours_ended and status.phase is Phase.COMPLETE:
+            self._requests.ours.forget_if(identifier, ours)
+        return status
+
+    def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
+        identifier = app_id(name, namespace)
+        app = self._requests.app_required(identifier, name, namespace, ["app.tasks"])
+        versions = sorted_versions(self._requests.versions(identifier))
+        return instances_of(name, namespace, AppState.of(app), versions)
+
+    def rollback(self, name: str, namespace: str, revision: int | None) -> None:
+        """``PUT {"version": <older version>}``. Rolling back is not safe to repeat (a second
+        "previous" is one further back), so a write whose answer was lost is resolved by
+        reading the app back; failures before the write say ``acted=False``."""
+        identifier = app_id(name, namespace)
+        with before_any_write():
+            app = self._requests.app_required(identifier, name, namespace, [])
+            versions = sorted_versions(self._requests.versions(identifier))
+        current = revision_of(versions, AppState.of(app).config)
+        if revision is None:
+            if current <= 1:
+                raise NotFound(f"Deployment {name!r} has no revision before {current}")
+            target = versions[current - 2]
+        else:
+            if not 1 <= revision <= len(versions):
+                raise NotFound(
+                    f"Deployment {name!r} has no revision {revision} (has 1 to {len(versions)})"
+                )
+            target = versions[revision - 1]
+        confirm_lost_write(
+            lambda: self._requests.write(identifier, {"version": target}, partial=None),
+            lambda: True if self._rolled_back(identifier, app, target) else None,
+            what=identifier,
+        )
+
+    def watch_status(self, name: str, namespace: str, timeout: float) -> Iterator[DeploymentStatus]:
+        """Follows the app through Marathon's event stream (``GET /v2/events``).
+
+        Yields the status read once the stream is attached, then a fresh one each time an
+        event about the app arrives: at once after one of its deployments ends, else at
+        most every 250 ms. Ends when the stream ends, after ``timeout`` seconds, or when a
+        status read fails; the core reads the status again and reopens, with its own
+        back-off. When the stream cannot be opened it ends at once; when Marathon refuses
+        it for good (no permission to read events, a proxy that does not carry it, only
+        standby servers), the backend's ``status_stream`` capability turns off, and waits
+        poll. Closing the generator closes the stream.
+        """
+        waits = self._requests.waits
+        if not waits.streams:
+            return
+        deadline = time.monotonic() + timeout
+        identifier = app_id(name, namespace)
+        try:
+            events = open_events(
+                self._requests.marathon, self._settings.timeout, identifier, timeout
+            )
+        except BackendUnavailable:
+            return
+        except OrchestratorError as refused:
+            log.info("%s: no event stream (%s); waits poll its status", identifier, refused)
+            waits.streams = False
+            return
+        try:
+            yield from self._follow(events, name, namespace, deadline)
+        finally:
+            events.close()
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _follow(
+        self, events: AppEvents, name: str, namespace: str, deadline: float
+    ) -> Iterator[DeploymentStatus]:
+        """Yields the status once the stream is attached, then after each change it tells
+        of, until the deadline, the stream's end, or a failed status read."""
+        events.attached(min(_ATTACH_WAIT, deadline - time.monotonic()))
+        while True:
+            try:
+                status = self.status(name, namespace)
+            except BackendUnavailable:
+                return
+            calm_until = time.monotonic() + _WATCH_INTERVAL
+            yield status
+            if not events.wait(deadline - time.monotonic(), calm_until):
+                return
+
+    def _desired_app(self, spec: Deployment) -> tuple[str, Json | None, Json]:
+        """The app's id, the app as stored (None when new) and the app apply would write."""
+        namespace = spec.namespace or self._settings.namespace
+        identifier = app_id(spec.name, namespace)
+        current = self._requests.app(identifier)
+        services = self._services_selecting(spec, current, namespace)
+        document = render_app(spec, services=services, containerizer=self._settings.containerizer)
+        return identifier, current, document
+
+    def _services_selecting(
+        self, spec: Deployment, current: Json | None, namespace: str
+    ) -> Collection[Service]:
+        """The namespace's services whose selector matches the deployment's labels.
+
+        When the app exists with the same labels and every service recorded on it still
+        selects it, those records are the answer: a service that selects these labels
+        was put on the app when either of them was applied. Only a new app or new labels
+        need the namespace's service carriers, one request whose answer grows with the
+        namespace, and the check that no service is left selecting nothing.
+        """
+        if current is not None:
+            base, recorded = without_services(current, namespace)
+            if user_labels(base) == dict(spec.labels) and all(
+                selects(service, spec.labels) for service in recorded.values()
+            ):
+                return recorded.values()
+        carriers = self._requests.service_carriers(namespace)
+        if current is not None:
+            _check_orphans(spec, current, carriers, namespace)
+        services: dict[str, Service] = {}
+        for app in carriers:
+            for name, service in records_on(app_labels(app), namespace).items():
+                services.setdefault(name, service)
+        return services.values()
+
+    def _landed(self, identifier: str, document: Json) -> bool:
+        """Whether a write whose answer was lost did land: the app reads back as sent.
+
+        Then the apply is reported for what it did (created, updated) rather than retried
+        and reported "unchanged"; its deployment is remembered for status.
+        """
+        after = self._requests.app(identifier, ["app.deployments"])
+        if after is None or not matches(document, after):
+            return False
+        deployments = after.get("deployments")
+        if isinstance(deployments, list) and deployments:
+            first = deployments[0]
+            if isinstance(first, Mapping) and isinstance(first.get("id"), str):
+                self._requests.ours.put(identifier, first["id"])
+        return True
+
+    def _revision(self, identifier: str, config: str) -> int:
+        """The revision of a config version; remembered, as a version's place never changes."""
+        key = (identifier, config)
+        cached = self._revisions.get(key)
+        if cached is not None:
+            return cached
+        revision = revision_of(sorted_versions(self._requests.versions(identifier)), config)
+        self._revisions.put(key, revision)
+        return revision
+
+    def _rolled_back(self, identifier: str, before: Json, target: str) -> bool:
+        """Whether the app's configuration moved on since ``before`` and is now the one of
+        version ``target``."""
+        marathon = self._requests.marathon
+        path = f"/v2/apps/{app_path(identifier)}/versions/{quote_path(target)}"
+        wanted = marathon.request("GET", path).json()
+        now = self._requests.app(identifier)
+        if not isinstance(wanted, dict) or now is None:
+            return False
+        if AppState.of(now).config == AppState.of(before).config:
+            return False
+        sent = {key: value for key, value in wanted.items() if key not in _VERSION_FIELDS}
+        return matches(sent, now)
+
+
+def _check_orphans(
+    spec: Deployment, current: Json, carriers: builtins.list[Json], namespace: str
+) -> None:
+    """Refuses a relabel that would leave a service selecting no app at all."""
+    identifier = current.get("id")
+    for name, service in records_on(app_labels(current), namespace).items():
+        if selects(service, spec.labels):
+            continue
+        others = [
+            app
+            for app in carriers
+            if app.get("id") != identifier and L.SERVICE + name in app_labels(app)
+        ]
+        if not others:
+            raise Conflict(
+                f"applying Deployment {spec.name!r} would leave Service {name!r} selecting "
+                f"no app, and {REASONS['standalone_services']} "
+                "(capability standalone_services is off): delete the service first, or "
+                "keep labels that match its selector"
+            )
+
+
+def _action_since(before: Json | None, document: Json) -> Action:
+    """What writing ``document`` did to an app that was ``before`` (None: no app)."""
+    if before is None:
+        return Action.CREATED
+    return Action.UNCHANGED if matches(document, before) else Action.UPDATED
