@@ -38,7 +38,7 @@ from typing import Any, Final
 
 import attrs
 
-from orchsdk_kubernetes.names import AUTOSCALER_ANNOTATION, HANDOVER_MANAGER
+from orchsdk_kubernetes.labels import AUTOSCALER_ANNOTATION, HANDOVER_MANAGER
 
 __all__ = [
     "ABSENT",
@@ -126,7 +126,7 @@ def content(obj: Mapping[str, Any]) -> dict[str, Any]:
 def autoscaler_of(obj: Mapping[str, Any]) -> str | None:
     """The autoscaler a deployment is handed to, told from the deployment alone.
 
-    It is the value of :data:`~orchsdk_kubernetes.names.AUTOSCALER_ANNOTATION` when the
+    It is the value of :data:`~orchsdk_kubernetes.labels.AUTOSCALER_ANNOTATION` when the
     handover's field manager owns that annotation (its ``managedFields`` entry lists it);
     the same annotation set by anyone else (a spec copied from ``kubectl get``) says nothing.
     """

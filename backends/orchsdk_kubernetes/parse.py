@@ -30,7 +30,7 @@ from orchsdk import (
     ValidationError,
 )
 from orchsdk.values import Constraint, ConstraintOperator, FileMount
-from orchsdk_kubernetes.names import (
+from orchsdk_kubernetes.labels import (
     AUTOSCALER_ANNOTATION,
     GPU_RESOURCE,
     HOSTNAME_ANNOTATION,

@@ -24,7 +24,7 @@ from orchsdk import (
 )
 from orchsdk.native import apply_native
 from orchsdk.values import Constraint, FileMount
-from orchsdk_kubernetes.names import (
+from orchsdk_kubernetes.labels import (
     CONTAINER_NAME,
     GPU_RESOURCE,
     HOSTNAME_ANNOTATION,

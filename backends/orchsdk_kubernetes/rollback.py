@@ -17,7 +17,7 @@ import attrs
 
 from orchsdk import Conflict, NotFound
 from orchsdk_kubernetes.fields import owned_by
-from orchsdk_kubernetes.names import REVISION_ANNOTATION
+from orchsdk_kubernetes.labels import REVISION_ANNOTATION
 
 __all__ = ["RollbackTarget", "rollback_manifest", "rollback_target", "rolled_back"]
 

@@ -234,7 +234,7 @@ def test_past_a_page_of_objects_unseen_ones_are_read_one_by_one(
     other: Orchestrator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import orchsdk_kubernetes.backend as module
+    import orchsdk_kubernetes.handlers as module
 
     monkeypatch.setattr(module, "LIST_PAGE", 2)
     other.apply(web("a"), web("b"), web("c"))

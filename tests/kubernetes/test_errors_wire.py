@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -21,10 +21,11 @@ from orchsdk import (
     NotFound,
     Orchestrator,
     OrchestratorError,
+    PermissionDenied,
     Port,
     ValidationError,
 )
-from orchsdk.retry import NO_RETRY
+from orchsdk.retry import NO_RETRY, RetryPolicy
 from orchsdk.testing.loopback import Fault, LoopbackServer, Request, Response
 
 TOKEN = "sekret-token-value"
@@ -69,7 +70,9 @@ def server(script: Script) -> Iterator[LoopbackServer]:
 @pytest.fixture
 def orch(server: LoopbackServer) -> Iterator[Orchestrator]:
     host = server.url.removeprefix("http://")
-    backend = KubernetesBackend.from_url(f"kubernetes://{host}?scheme=http", token=TOKEN, timeout=2)
+    backend = KubernetesBackend.from_url(
+        f"kubernetes://{host}?scheme=http", token=TOKEN, read_timeout=2
+    )
     with Orchestrator(backend, namespace="shop", retry=NO_RETRY) as orch:
         yield orch
 
@@ -212,6 +215,51 @@ def test_401_is_refused_without_showing_the_token(
     assert not isinstance(raised.value, BackendUnavailable)
     assert TOKEN not in str(raised.value)
     assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "message"),
+    [
+        (401, "Unauthorized", "Unauthorized"),
+        (
+            403,
+            "Forbidden",
+            'deployments.apps "web" is forbidden: User "ci" cannot get resource "deployments"',
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda orch: orch.status("web"),
+        lambda orch: orch.apply(web()),
+        lambda orch: orch.list(Deployment),
+        lambda orch: orch.delete(Deployment, "web"),
+    ],
+    ids=["read", "apply", "list", "delete"],
+)
+def test_401_and_403_are_permission_denied_and_never_retried(
+    server: LoopbackServer,
+    script: Script,
+    code: int,
+    reason: str,
+    message: str,
+    call: Callable[[Orchestrator], Any],
+) -> None:
+    script.response = Response.json(status(code, reason, message), code)
+    host = server.url.removeprefix("http://")
+    backend = KubernetesBackend.from_url(f"kubernetes://{host}?scheme=http", token=TOKEN)
+    retry = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.01)
+    with (
+        Orchestrator(backend, namespace="shop", retry=retry) as orch,
+        pytest.raises(PermissionDenied) as raised,
+    ):
+        call(orch)
+
+    assert raised.value.status == code
+    assert message in str(raised.value)
+    assert TOKEN not in str(raised.value)
+    assert len(server.requests) == 1
 
 
 def test_the_token_is_sent_as_a_bearer_header(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from orchsdk_kubernetes.names import AUTOSCALER_ANNOTATION, HANDOVER_MANAGER
+from orchsdk_kubernetes.labels import AUTOSCALER_ANNOTATION, HANDOVER_MANAGER
 from orchsdk_kubernetes.object_cache import (
     ABSENT,
     ObjectCache,

@@ -7,13 +7,12 @@ import copy
 from typing import Any
 
 import pytest
-from orchsdk_kubernetes.backend import _listing, _object, _transport_error
-from orchsdk_kubernetes.errors import UnexpectedResponse, map_status
+from orchsdk_kubernetes.client import as_object, items_of, status_error, transport_error
 from orchsdk_kubernetes.fields import owned_by
-from orchsdk_kubernetes.names import REVISION_ANNOTATION
+from orchsdk_kubernetes.labels import REVISION_ANNOTATION
 from orchsdk_kubernetes.rollback import rollback_manifest, rollback_target, rolled_back
 
-from orchsdk import BackendUnavailable, Conflict, NotFound, OrchestratorError
+from orchsdk import BackendUnavailable, Conflict, NotFound, OrchestratorError, UnexpectedResponse
 
 TEMPLATE_A = {
     "metadata": {"labels": {"app": "web"}},
@@ -199,7 +198,7 @@ def test_rolled_back_tells_a_landed_rollback_apart() -> None:
 def test_transient_answers_say_whether_the_request_may_have_acted(
     code: int, acted: bool | None
 ) -> None:
-    error = map_status({"code": code, "reason": "x", "message": "m"}, "write", retry_after=1.0)
+    error = status_error({"code": code, "reason": "x", "message": "m"}, "write", retry_after=1.0)
 
     assert isinstance(error, BackendUnavailable)
     assert error.acted is acted
@@ -207,8 +206,8 @@ def test_transient_answers_say_whether_the_request_may_have_acted(
 
 
 def test_a_resource_version_conflict_is_changed_but_a_field_ownership_conflict_is_not() -> None:
-    changed = map_status({"code": 409, "reason": "Conflict", "message": "modified"}, "w")
-    owned = map_status(
+    changed = status_error({"code": 409, "reason": "Conflict", "message": "modified"}, "w")
+    owned = status_error(
         {
             "code": 409,
             "reason": "Conflict",
@@ -234,11 +233,11 @@ def test_a_resource_version_conflict_is_changed_but_a_field_ownership_conflict_i
     ],
 )
 def test_a_malformed_status_body_still_maps_to_a_typed_error(body: dict[str, Any]) -> None:
-    assert isinstance(map_status(body, "read"), OrchestratorError)
+    assert isinstance(status_error(body, "read"), OrchestratorError)
 
 
 def test_a_tls_failure_reported_by_the_client_says_how_to_fix_it() -> None:
-    error = map_status({"code": 0, "reason": "SSLError\n[SSL: CERTIFICATE_VERIFY_FAILED]"}, "get")
+    error = status_error({"code": 0, "reason": "SSLError\n[SSL: CERTIFICATE_VERIFY_FAILED]"}, "get")
 
     assert not isinstance(error, BackendUnavailable)
     assert "TLS verification failed" in str(error)
@@ -248,10 +247,10 @@ def test_a_tls_failure_reported_by_the_client_says_how_to_fix_it() -> None:
 def test_transport_errors_say_whether_anything_was_sent() -> None:
     from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError, SSLError
 
-    refused = _transport_error(NewConnectionError(None, "refused"), "get")  # type: ignore[arg-type]
-    dropped = _transport_error(ProtocolError("Connection aborted."), "apply")
-    late = _transport_error(ReadTimeoutError(None, "/", "read timed out"), "apply")  # type: ignore[arg-type]
-    tls = _transport_error(SSLError("bad certificate"), "get")
+    refused = transport_error(NewConnectionError(None, "refused"), "get")  # type: ignore[arg-type]
+    dropped = transport_error(ProtocolError("Connection aborted."), "apply")
+    late = transport_error(ReadTimeoutError(None, "/", "read timed out"), "apply")  # type: ignore[arg-type]
+    tls = transport_error(SSLError("bad certificate"), "get")
 
     assert isinstance(refused, BackendUnavailable)
     assert refused.acted is False
@@ -265,7 +264,7 @@ def test_transport_errors_say_whether_anything_was_sent() -> None:
 @pytest.mark.parametrize("document", [None, [], "x", {}, {"metadata": []}])
 def test_an_object_answer_must_be_an_object_with_metadata(document: Any) -> None:
     with pytest.raises(UnexpectedResponse):
-        _object(document, "get")
+        as_object(document, "get")
 
 
 @pytest.mark.parametrize(
@@ -273,8 +272,52 @@ def test_an_object_answer_must_be_an_object_with_metadata(document: Any) -> None
 )
 def test_a_list_answer_must_be_a_list_of_objects(document: Any) -> None:
     with pytest.raises(UnexpectedResponse):
-        _listing(document, "list")
+        items_of(document, "list")
 
 
 def test_a_list_answer_with_null_items_is_empty() -> None:
-    assert _listing({"metadata": {}, "items": None}, "list") == []
+    assert items_of({"metadata": {}, "items": None}, "list") == []
+
+
+class _EndingStreams:
+    """A client whose watch streams end at once, with no event: the reconnects back off."""
+
+    timeout = (1.0, 1.0)
+
+    def __init__(self) -> None:
+        self.watches = 0
+
+    def request(self, resource: str, verb: str, *args: Any, what: str, **kwargs: Any) -> Any:
+        return {"metadata": {"resourceVersion": "7"}, "items": [{"metadata": {"name": "web"}}]}
+
+    def watch(self, resource: str, verb: str, *args: Any, what: str, **kwargs: Any) -> Any:
+        self.watches += 1
+        assert kwargs["resource_version"] == "7"
+        yield from ()
+
+
+def test_a_watch_that_keeps_ending_reconnects_with_a_growing_back_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from orchsdk_kubernetes.events import RECONNECT_FIRST, RECONNECT_MAX, watch_object
+
+    delays: list[float] = []
+    clock = [0.0]
+
+    def sleep(delay: float) -> None:
+        delays.append(delay)
+        clock[0] += delay
+
+    fake_time = SimpleNamespace(sleep=sleep, monotonic=lambda: clock[0])
+    monkeypatch.setattr("orchsdk.waiting.time", fake_time)
+    monkeypatch.setattr("orchsdk_kubernetes.events.time", fake_time)
+    client = _EndingStreams()
+
+    seen = list(watch_object(client, "deployment", "web", "shop", timeout=5.0))  # type: ignore[arg-type]
+
+    assert seen == [{"metadata": {"name": "web"}}]  # the listing; the streams sent nothing
+    assert delays[:4] == [RECONNECT_FIRST, RECONNECT_FIRST * 2, RECONNECT_FIRST * 4, 0.8]
+    assert max(delays) <= RECONNECT_MAX
+    assert client.watches == len(delays)

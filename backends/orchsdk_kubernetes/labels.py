@@ -1,4 +1,4 @@
-"""The label keys, annotations and well-known names the Kubernetes renderers and parsers share."""
+"""The labels, annotations and well-known names this backend owns on Kubernetes objects."""
 
 from __future__ import annotations
 

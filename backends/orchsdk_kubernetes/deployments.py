@@ -1,0 +1,167 @@
+"""The deployment handler: apply (following the autoscaler handover), scale, status, watch,
+rollback and instances."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from orchsdk import Deployment, DeploymentStatus, Instance, NotFound, Resource
+from orchsdk.errors import reads_answers
+from orchsdk.retry import before_any_write, confirm_lost_write
+from orchsdk_kubernetes.autoscaling import Handover
+from orchsdk_kubernetes.client import as_object, items_of
+from orchsdk_kubernetes.events import watch_object
+from orchsdk_kubernetes.handlers import APPLY_PATCH, FIELD_MANAGER, Context, Handler
+from orchsdk_kubernetes.object_cache import Seen
+from orchsdk_kubernetes.rollback import (
+    RollbackTarget,
+    rollback_manifest,
+    rollback_target,
+    rolled_back,
+)
+from orchsdk_kubernetes.status import (
+    controlled_by,
+    instances_of,
+    rollout_status,
+    selector_string,
+)
+
+__all__ = ["DeploymentHandler"]
+
+_END = object()
+"""What :func:`_next_status` returns when the watch is over."""
+
+
+class DeploymentHandler(Handler):
+    """apps/v1 Deployments; a deployment handed to an autoscaler is applied without
+    ``replicas`` (see :mod:`~orchsdk_kubernetes.autoscaling`)."""
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(Deployment, "deployment", context)
+        self.handover = Handover(self)
+
+    def follow_autoscaler(
+        self, spec: Resource, answer: Mapping[str, Any], after: Seen, what: str
+    ) -> Seen:
+        """Follows a handover to an autoscaler, or back, made by another client."""
+        return self.handover.follow(spec, answer, after, what)
+
+    def scale(self, name: str, namespace: str, replicas: int) -> None:
+        """Patches the ``/scale`` subresource, and forgets the deployment: its answer is the
+        Scale, not the deployment, so the next apply reads the deployment afresh (and
+        reports a count it puts back as *updated*)."""
+        try:
+            self.client.send(
+                "deployment_scale",
+                "patch",
+                name,
+                namespace,
+                {"spec": {"replicas": replicas}},
+                what=f"scale {name} in {namespace}",
+            )
+        finally:
+            self.seen.forget(self.key(namespace, name))
+
+    def deployment(self, name: str, namespace: str) -> dict[str, Any]:
+        """The Deployment object as the server sends it."""
+        what = f"get deployment/{name} in {namespace}"
+        return as_object(
+            self.client.request("deployment", "read", name, namespace, what=what), what
+        )
+
+    @reads_answers
+    def status(self, name: str, namespace: str) -> DeploymentStatus:
+        """The rollout status, by kubectl's rules."""
+        return rollout_status(self.deployment(name, namespace))
+
+    def watch_status(self, name: str, namespace: str, timeout: float) -> Iterator[DeploymentStatus]:
+        """The rollout status each time the deployment changes, for at most ``timeout``."""
+        events = watch_object(self.client, "deployment", name, namespace, timeout)
+        while (status := _next_status(events, name, namespace)) is not _END:
+            assert isinstance(status, DeploymentStatus)
+            yield status
+
+    @reads_answers
+    def rollback(self, name: str, namespace: str, revision: int | None) -> None:
+        """``kubectl rollout undo`` as a server-side apply by ``orchsdk`` (see
+        :func:`~orchsdk_kubernetes.rollback.rollback_manifest`), guarded by the
+        resourceVersion it was computed from: a deployment changed in between gives
+        ``Conflict("changed")`` (and the core tries again from a fresh read) instead of a
+        rollback to the wrong place. An apply whose answer was lost is resolved by reading
+        the template back. The deployment is forgotten (its answer is not read: a rollback
+        that landed must not fail on it), so the next apply reads it afresh."""
+        with before_any_write():
+            deployment = self.deployment(name, namespace)
+            replica_sets = self.replica_sets(deployment)
+        target = rollback_target(deployment, replica_sets, revision)
+        if target is None:
+            return
+        manifest = rollback_manifest(deployment, target, FIELD_MANAGER)
+        what = f"roll back {name} in {namespace} to revision {target.revision}"
+        try:
+            confirm_lost_write(
+                lambda: self.client.send(
+                    "deployment",
+                    "patch",
+                    name,
+                    namespace,
+                    manifest,
+                    field_manager=FIELD_MANAGER,
+                    force=True,
+                    _content_type=APPLY_PATCH,
+                    what=what,
+                ),
+                lambda: self._rolled_back(name, namespace, target),
+                what=what,
+            )
+        finally:
+            self.seen.forget(self.key(namespace, name))
+
+    @reads_answers
+    def _rolled_back(self, name: str, namespace: str, target: RollbackTarget) -> bool:
+        return rolled_back(self.deployment(name, namespace), target)
+
+    def replica_sets(self, deployment: Mapping[str, Any]) -> builtins.list[dict[str, Any]]:
+        """The ReplicaSets this deployment controls (by owner uid, as kubectl finds them)."""
+        metadata = deployment["metadata"]
+        what = f"list replicasets of {metadata['name']}"
+        found = self.client.request(
+            "replica_set",
+            "list",
+            metadata["namespace"],
+            label_selector=selector_string(deployment["spec"]["selector"]),
+            what=what,
+        )
+        return [rs for rs in items_of(found, what) if controlled_by(rs, metadata["uid"])]
+
+    @reads_answers
+    def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
+        """The pods of the deployment's ReplicaSets."""
+        deployment = self.deployment(name, namespace)
+        replica_sets = self.replica_sets(deployment)
+        what = f"list pods of {name}"
+        pods = self.client.request(
+            "pod",
+            "list",
+            namespace,
+            label_selector=selector_string(deployment["spec"]["selector"]),
+            what=what,
+        )
+        return instances_of(name, namespace, replica_sets, items_of(pods, what))
+
+
+@reads_answers
+def _next_status(
+    events: Iterator[dict[str, Any] | None], name: str, namespace: str
+) -> DeploymentStatus | object:
+    """The status of the next object the watch yields (``_END`` when it ends); a malformed
+    object or event is :class:`~orchsdk.UnexpectedResponse`."""
+    obj = next(events, _END)
+    if obj is _END:
+        return _END
+    if obj is None:
+        raise NotFound(f"deployment/{name} in {namespace}: not found")
+    assert isinstance(obj, dict)
+    return rollout_status(obj)

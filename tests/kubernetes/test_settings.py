@@ -1,0 +1,210 @@
+"""The Kubernetes backend's settings: strict options, TLS verification with a CA of one's
+own over real HTTPS on loopback, and the offline backend that renders without a cluster."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from orchsdk_kubernetes import KubernetesBackend
+from orchsdk_kubernetes.config import Settings, parse_url
+
+import orchsdk
+from orchsdk import Deployment, Orchestrator, OrchestratorError, SettingsError
+from orchsdk.offline import render_offline
+from orchsdk.retry import NO_RETRY
+
+# -- options -------------------------------------------------------------------------------
+
+
+def test_a_misspelt_option_is_a_settings_error_that_lists_the_known_ones() -> None:
+    with pytest.raises(SettingsError, match="'contxt'") as raised:
+        KubernetesBackend.from_url("kubernetes://?contxt=prod")
+
+    assert isinstance(raised.value, ValueError)
+    assert "context" in str(raised.value)
+    assert "read_timeout" in str(raised.value)
+
+
+def test_a_misspelt_keyword_option_is_a_settings_error_too() -> None:
+    with pytest.raises(SettingsError, match="'timeout'"):
+        orchsdk.connect("kubernetes://127.0.0.1:1?scheme=http", timeout=5)
+
+
+@pytest.mark.parametrize("value", ["maybe", "on", "2", ""])
+def test_a_boolean_option_takes_only_true_false_1_0_yes_no(value: str) -> None:
+    with pytest.raises(SettingsError, match="create_namespace"):
+        parse_url(f"kubernetes://127.0.0.1:1?create_namespace={value}", {})
+
+
+@pytest.mark.parametrize(("value", "expected"), [("yes", True), ("0", False), ("TRUE", True)])
+def test_a_boolean_option_reads_every_spelling(value: str, expected: bool) -> None:
+    assert parse_url(f"kubernetes://h:1?create_namespace={value}", {}).create_namespace is expected
+
+
+@pytest.mark.parametrize("value", ["ture", "/missing/ca.pem", "off"])
+def test_verify_is_never_turned_off_by_a_typo_or_a_missing_file(value: str) -> None:
+    with pytest.raises(SettingsError, match="verify"):
+        KubernetesBackend.from_url(f"kubernetes://cluster.example:6443?verify={value}")
+
+
+def test_verify_with_a_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="verify"):
+        KubernetesBackend(host="https://cluster.example:6443", verify=str(tmp_path))
+
+
+def test_verify_a_path_is_verification_with_that_ca(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    backend = KubernetesBackend.from_url(f"kubernetes://cluster.example:6443?verify={ca}")
+
+    assert backend.settings.verify == str(ca)
+    assert backend._client.configuration.verify_ssl is True
+    assert backend._client.configuration.ssl_ca_cert == str(ca)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf"])
+def test_timeouts_are_positive_seconds(value: str) -> None:
+    with pytest.raises(SettingsError, match="read_timeout"):
+        parse_url(f"kubernetes://h:1?read_timeout={value}", {})
+
+
+def test_timeouts_are_read_from_the_url_and_keyword_options_win() -> None:
+    settings = parse_url("kubernetes://h:1?connect_timeout=2&read_timeout=9", {"read_timeout": 4})
+
+    assert settings.timeout == (2.0, 4.0)
+
+
+def test_the_scheme_is_http_or_https() -> None:
+    with pytest.raises(SettingsError, match="scheme"):
+        parse_url("kubernetes://h:1?scheme=ftp", {})
+    assert parse_url("kubernetes://h:1?scheme=http", {}).host == "http://h:1"
+    assert parse_url("kubernetes://h:1", {}).host == "https://h:1"
+    assert parse_url("kubernetes://in-cluster", {}).in_cluster is True
+
+
+def test_settings_are_frozen_and_hide_the_token() -> None:
+    settings = parse_url("kubernetes://h:1?token=sekret-value", {})
+
+    assert "sekret-value" not in repr(settings)
+    with pytest.raises(AttributeError):
+        settings.token = "other"  # type: ignore[misc]
+    assert isinstance(settings, Settings)
+
+
+# -- TLS with a CA of one's own ------------------------------------------------------------
+
+
+def _openssl(*args: str | Path, cwd: Path) -> None:
+    subprocess.run(["openssl", *map(str, args)], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CA and a server certificate for 127.0.0.1 that it signed, made with openssl."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    where = tmp_path_factory.mktemp("tls")
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+             "/CN=orchsdk test CA", "-keyout", "ca.key", "-out", "ca.pem", cwd=where)  # fmt: skip
+    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+             "-keyout", "server.key", "-out", "server.csr", cwd=where)  # fmt: skip
+    (where / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-CAcreateserial", "-days", "1", "-extfile", "san.ext", "-out", "server.pem",
+             cwd=where)  # fmt: skip
+    return where
+
+
+class _ApiServer(BaseHTTPRequestHandler):
+    """Answers every GET with an empty DeploymentList."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(
+            {"kind": "DeploymentList", "apiVersion": "apps/v1", "metadata": {}, "items": []}
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def https_server(certificates: Path) -> Iterator[str]:
+    """``HOST:PORT`` of an HTTPS server on loopback with the certificate the CA signed."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificates / "server.pem", certificates / "server.key")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ApiServer)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def _list_deployments(url: str) -> list[Deployment]:
+    backend = KubernetesBackend.from_url(url, read_timeout=5)
+    with Orchestrator(backend, namespace="shop", retry=NO_RETRY) as orch:
+        return orch.list(Deployment)
+
+
+def test_verify_with_the_servers_ca_succeeds(https_server: str, certificates: Path) -> None:
+    assert _list_deployments(f"kubernetes://{https_server}?verify={certificates / 'ca.pem'}") == []
+
+
+def test_verify_on_without_the_ca_fails_the_tls_verification(https_server: str) -> None:
+    with pytest.raises(OrchestratorError, match="TLS verification failed") as raised:
+        _list_deployments(f"kubernetes://{https_server}")
+
+    assert "verify=<CA bundle path>" in str(raised.value)
+
+
+def test_verify_false_skips_the_verification(https_server: str) -> None:
+    from urllib3.exceptions import InsecureRequestWarning
+
+    with pytest.warns(InsecureRequestWarning):  # urllib3 warns of each unverified request
+        assert _list_deployments(f"kubernetes://{https_server}?verify=false") == []
+
+
+# -- offline -------------------------------------------------------------------------------
+
+
+def test_offline_renders_without_a_kubeconfig(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+
+    [document] = render_offline("kubernetes", Deployment("web", image="nginx"), namespace="shop")
+
+    assert document["kind"] == "Deployment"
+    assert document["metadata"] == {"name": "web", "namespace": "shop"}
+    assert KubernetesBackend.offline().capabilities.status_stream is True
+
+
+def test_an_offline_backend_sends_nothing() -> None:
+    backend = KubernetesBackend.offline()
+
+    with pytest.raises(OrchestratorError, match="offline"):
+        backend.status("web", "shop")
+
+
+def test_an_offline_backend_refuses_unknown_options_too() -> None:
+    with pytest.raises(SettingsError, match="'containerizer'"):
+        KubernetesBackend.offline(containerizer="docker")
