@@ -1,11 +1,8 @@
-"""The commands of ``orchsdk`` (click), and :func:`run`, which turns errors into exit codes.
+"""The commands of ``orchsdk`` (click): each parses its arguments and calls the library.
 
-Exit codes: 0 ok; 1 the operation failed (an :class:`~orchsdk.OrchestratorError`: not
-found, conflict, unreachable, rollout failed, wait timed out); 2 bad usage or input
-(click's usage errors, manifests that do not load, :class:`~orchsdk.ValidationError`,
-:class:`~orchsdk.UnsupportedFeature`, no usable backend). ``diff`` follows ``kubectl
-diff``: 0 no differences, 1 differences, 2 bad usage or input, 3 the operation failed.
-Errors go to stderr as one line (``-v`` adds the traceback and every detail). Secret
+How results print lives in :mod:`~orchsdk.cli.output` and :mod:`~orchsdk.cli.tables`,
+how errors become exit codes in :mod:`~orchsdk.cli.reporting` (0 ok, 1 failed, 2 bad
+usage or input; ``diff`` follows ``kubectl diff``: 1 differences, 3 failed). Secret
 values are printed only with ``--reveal``.
 """
 
@@ -17,14 +14,11 @@ import json
 import logging
 import sys
 import time
-import traceback
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
-import attrs
 import click
 
 import orchsdk
@@ -34,7 +28,6 @@ from orchsdk import (
     BackendUnavailable,
     ConfigMap,
     Deployment,
-    ManifestError,
     Orchestrator,
     OrchestratorError,
     Resource,
@@ -43,45 +36,33 @@ from orchsdk import (
     UnsupportedFeature,
     ValidationError,
 )
-from orchsdk.cli.output import dump_json, dump_yaml, echo_table, ports_text
+from orchsdk.cli.output import dump_json, dump_yaml
 from orchsdk.cli.progress import WaitDisplay, describe
+from orchsdk.cli.reporting import (
+    EXIT_DIFF_FAILED,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    BadInput,
+    Failed,
+    Options,
+    one_line,
+    reported,
+)
+from orchsdk.cli.tables import (
+    TABLES,
+    capabilities_table,
+    capability_flags,
+    endpoints_table,
+    instances_table,
+)
 from orchsdk.cli.target import BadTarget, resolve, safe_url
 from orchsdk.manifests import dump_manifests, load_manifests, manifest_of
 
 __all__ = ["EXIT_DIFF_FAILED", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "cli", "run"]
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_DIFF_FAILED = 3
-
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("orchsdk")
-
-
-class BadInput(Exception):
-    """Input the command cannot use (an unreadable file, no resources): exit 2."""
-
-
-class Failed(Exception):
-    """An error that ends the command with a given exit code."""
-
-    def __init__(self, error: BaseException, code: int) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.code = code
-
-
-@attrs.define
-class Options:
-    """The global options, given before or after the command name (the later one wins)."""
-
-    backend: str | None = None
-    namespace: str | None = None
-    context: str | None = None
-    lenient: bool = False
-    verbose: int = 0
-    reveal: bool = False
 
 
 def _options(ctx: click.Context) -> Options:
@@ -294,18 +275,6 @@ def _load(names: Sequence[str]) -> list[Resource]:
     return resources
 
 
-def _hidden(resources: Sequence[Resource], reveal: bool) -> list[Resource]:
-    """The resources with every secret value replaced by ``<redacted>``, unless ``reveal``."""
-    if reveal:
-        return list(resources)
-    return [
-        attrs.evolve(item, data=dict.fromkeys(item.data, _PLACEHOLDER))
-        if isinstance(item, Secret)
-        else item
-        for item in resources
-    ]
-
-
 _PLACEHOLDER = str.__str__(orchsdk.REDACTED)
 _ENCODED_PLACEHOLDER = base64.b64encode(_PLACEHOLDER.encode()).decode()
 
@@ -440,7 +409,7 @@ def render(ctx: click.Context, files: tuple[str, ...], target: str | None, outpu
     from orchsdk.offline import render_offline
 
     options = _options(ctx)
-    resources = _hidden(_load(files), options.reveal)
+    resources = _load(files)
     if target is None:
         target = resolve(options.backend, options.context).scheme.partition("+")[0]
     name, _, query = target.partition("?")
@@ -450,6 +419,7 @@ def render(ctx: click.Context, files: tuple[str, ...], target: str | None, outpu
             *resources,
             namespace=options.namespace,
             lenient=options.lenient,
+            reveal=options.reveal,
             **dict(parse_qsl(query)),
         )
     except OrchestratorError as error:
@@ -490,7 +460,7 @@ def delete(ctx: click.Context, targets: tuple[str, ...], ignore_not_found: bool)
             try:
                 existed = orch.delete(kind, name, namespace, missing_ok=ignore_not_found)
             except orchsdk.NotFound as error:
-                click.echo(f"error: {_one_line(error)}", err=True)
+                click.echo(f"error: {one_line(error)}", err=True)
                 code = EXIT_FAILED
                 continue
             word = "deleted" if existed else "not found (ignored)"
@@ -548,67 +518,8 @@ def get(
         elif not items:
             click.echo(f"No {cls.kind.lower()}s found in namespace {orch.namespace!r}.", err=True)
         else:
-            _TABLES[cls](orch, items, output == "wide")
+            TABLES[cls](orch, items, output == "wide")
 
-
-def _deployment_table(orch: Orchestrator, items: list[Any], wide: bool) -> None:
-    headers = ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "IMAGE"]
-    if wide:
-        headers += ["PORTS", "REVISION", "PHASE", "LABELS"]
-    rows = []
-    for item in items:
-        status = orch.status(item.name, item.namespace)
-        row = [item.name, f"{status.ready}/{status.desired}", status.updated, status.available]
-        row.append(item.image)
-        if wide:
-            row += [ports_text(item.ports), status.revision, status.phase.value, item.labels]
-        rows.append(row)
-    echo_table(headers, rows)
-
-
-def _service_table(orch: Orchestrator, items: list[Any], wide: bool) -> None:
-    headers = ["NAME", "EXPOSURE", "PORTS", "SELECTOR"] + (["HOSTNAME", "LABELS"] if wide else [])
-    rows = [
-        [item.name, item.exposure, ports_text(item.ports), item.selector]
-        + ([item.hostname, item.labels] if wide else [])
-        for item in items
-    ]
-    echo_table(headers, rows)
-
-
-def _data_table(orch: Orchestrator, items: list[Any], wide: bool) -> None:
-    headers = ["NAME", "KEYS"] + (["KEY NAMES", "LABELS"] if wide else [])
-    rows = [
-        [item.name, len(item.data)] + ([sorted(item.data), item.labels] if wide else [])
-        for item in items
-    ]
-    echo_table(headers, rows)
-
-
-def _autoscaler_table(orch: Orchestrator, items: list[Any], wide: bool) -> None:
-    headers = ["NAME", "TARGET", "MIN", "MAX", "CPU%", "MEMORY%"] + (["LABELS"] if wide else [])
-    rows = [
-        [
-            item.name,
-            item.target,
-            item.min_replicas,
-            item.max_replicas,
-            item.cpu_percent,
-            item.memory_percent,
-        ]
-        + ([item.labels] if wide else [])
-        for item in items
-    ]
-    echo_table(headers, rows)
-
-
-_TABLES: dict[type[Resource], Callable[[Orchestrator, list[Any], bool], None]] = {
-    Deployment: _deployment_table,
-    Service: _service_table,
-    Secret: _data_table,
-    ConfigMap: _data_table,
-    Autoscaler: _autoscaler_table,
-}
 
 _OUTPUT = click.option(
     "-o", "--output", type=click.Choice(["table", "yaml", "json"]), default="table"
@@ -665,8 +576,7 @@ def instances(ctx: click.Context, name: str, output: str) -> None:
     with connected(ctx) as orch:
         found = orch.instances(name)
     if not _echo_data(output, found):
-        rows = [[i.id, i.host, i.ports, i.state, i.ready, i.revision] for i in found]
-        echo_table(["ID", "HOST", "PORTS", "STATE", "READY", "REVISION"], rows)
+        instances_table(found)
 
 
 @cli.command()
@@ -683,8 +593,7 @@ def endpoints(ctx: click.Context, service: str, output: str) -> None:
     with connected(ctx) as orch:
         found = orch.endpoints(service)
     if not _echo_data(output, found):
-        rows = [[e.address, e.port_name, e.protocol, e.ready, e.instance] for e in found]
-        echo_table(["ADDRESS", "PORT NAME", "PROTOCOL", "READY", "INSTANCE"], rows)
+        endpoints_table(found)
 
 
 @cli.command()
@@ -700,12 +609,11 @@ def capabilities(ctx: click.Context, output: str) -> None:
     with connected(ctx) as orch:
         caps = orch.capabilities
         backend = orch.backend.name
-    flags = {name: caps.supports(name) for name in caps.names()}
+    flags = capability_flags(caps)
     data = {"backend": backend, "capabilities": flags}
     data["reasons"] = {name: caps.reason(name) for name, on in flags.items() if not on}
     if not _echo_data(output, data):
-        rows = [[name, on, "-" if on else caps.reason(name)] for name, on in flags.items()]
-        echo_table(["CAPABILITY", "SUPPORTED", "REASON"], rows)
+        capabilities_table(caps)
 
 
 # -- deployments ---------------------------------------------------------------------
@@ -760,111 +668,13 @@ def rollback(
 # -- running -------------------------------------------------------------------------
 
 
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return text or type(error).__name__
-
-
-def _details(error: BaseException) -> list[str]:
-    """Every detail of an error, one per line (shown with -v)."""
-    if isinstance(error, ManifestError):
-        return [
-            f"{document.subject}: {field}"
-            for document in error.documents
-            for field in document.errors
-        ]
-    if isinstance(error, ValidationError):
-        return [f"{error.subject}: {field}" for field in error.errors]
-    return []
-
-
-def _exit_code(error: BaseException) -> int:
-    if isinstance(error, (ValidationError, UnsupportedFeature, BadTarget, BadInput)):
-        return EXIT_USAGE
-    return EXIT_FAILED
-
-
-class _LogHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
-
-
-@contextlib.contextmanager
-def _reporting(options: Options) -> Iterator[None]:
-    """Warnings as one ``warning:`` line each; with -v, orchsdk's log on stderr."""
-
-    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-        click.echo(f"warning: {_one_line(message)}", err=True)
-
-    handler = _LogHandler()
-    handler.addFilter(_VerboseFilter(options))
-    logger = logging.getLogger("orchsdk")
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", orchsdk.UnsupportedFeatureWarning)
-        warnings.showwarning = show
-        logger.addHandler(handler)
-        try:
-            yield
-        finally:
-            logger.removeHandler(handler)
-            logger.setLevel(level)
-
-
-class _VerboseFilter(logging.Filter):
-    def __init__(self, options: Options) -> None:
-        super().__init__()
-        self.options = options
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        wanted = logging.DEBUG if self.options.verbose > 1 else logging.INFO
-        return self.options.verbose > 0 and record.levelno >= wanted
-
-
 def run(argv: Sequence[str] | None = None) -> int:
     """Runs the command with ``argv`` (default: ``sys.argv[1:]``) and returns its exit code."""
-    options = Options()
-    try:
-        with _reporting(options):
-            result = cli.main(
-                args=list(argv) if argv is not None else None,
-                prog_name="orchsdk",
-                standalone_mode=False,
-                obj=options,
-            )
-        return result if isinstance(result, int) else EXIT_OK
-    except click.exceptions.Abort:
-        click.echo("error: aborted", err=True)
-        return 130
-    except click.ClickException as error:
-        hint = ""
-        if isinstance(error, click.UsageError) and error.ctx is not None:
-            hint = f" (see '{error.ctx.command_path} --help')"
-        click.echo(f"error: {_one_line(Exception(error.format_message()))}{hint}", err=True)
-        return error.exit_code
-    except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
-        return 130
-    except Failed as failed:
-        _report(failed.error, options.verbose, internal=False)
-        return failed.code
-    except Exception as error:
-        _report(error, options.verbose, internal=not isinstance(error, _KNOWN))
-        return _exit_code(error)
-
-
-_KNOWN = (OrchestratorError, BadTarget, BadInput)
-
-
-def _report(error: BaseException, verbose: int, *, internal: bool) -> None:
-    if verbose:
-        traceback.print_exception(error, file=sys.stderr)
-        for line in _details(error):
-            click.echo(f"  {line}", err=True)
-    message = _one_line(error)
-    if internal:
-        message = f"internal error: {type(error).__name__}: {message}"
-        if not verbose:
-            message += " (run with -v for the traceback)"
-    click.echo(f"error: {message}", err=True)
+    return reported(
+        lambda options: cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="orchsdk",
+            standalone_mode=False,
+            obj=options,
+        )
+    )

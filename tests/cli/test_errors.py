@@ -146,7 +146,7 @@ def test_an_unsupported_feature_is_exit_2_and_lenient_leaves_it_out_with_a_warni
 
     assert strict.code == 2
     assert strict.stderr.startswith(
-        "error: marathon cannot apply ConfigMap of ConfigMap 'web-config'"
+        "error: marathon cannot apply ConfigMap 'web-config': Marathon has no config maps"
     )
     assert lenient.code == 0
     assert lenient.stderr.startswith("warning: marathon cannot apply ConfigMap")

@@ -77,10 +77,10 @@ def test_render_to_the_kind_of_the_configured_backend(invoke: Invoke, write: Wri
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("nomad", "error: no offline renderer for 'nomad'; known targets: kubernetes, marathon"),
-        ("kubernetes?x=1", "error: the kubernetes renderer takes no options"),
-        ("marathon?colour=blue", "error: --to marathon?colour=blue: "),
-        ("marathon?containerizer=lxc", "error: --to marathon?containerizer=lxc: containerizer"),
+        ("nomad", "error: no backend is installed for target 'nomad'; known: "),
+        ("kubernetes?x=1", "error: kubernetes has no option 'x'; its options are: "),
+        ("marathon?colour=blue", "error: marathon offline has no option 'colour'"),
+        ("marathon?containerizer=lxc", "error: marathon offline option containerizer: "),
     ],
 )
 def test_a_bad_target_is_exit_2(invoke: Invoke, write: Write, target: str, message: str) -> None:
