@@ -1,7 +1,7 @@
 """5. Render throughput: specs turned into native documents per second, no HTTP.
 
 orchsdk's pure renderers (``orchsdk_kubernetes.render.render``,
-``orchsdk_marathon.render.render_app``) and the public ``Orchestrator.render()`` (which
+``orchsdk_marathon.app_definition.render_app``) and the public ``Orchestrator.render()`` (which
 also validates and checks capabilities), against what a user without orchsdk does to get
 the same document: on Kubernetes, build the typed ``V1Deployment`` and serialize it
 (``ApiClient.sanitize_for_serialization``); on Marathon, a hand-written dict (the floor).
@@ -32,7 +32,7 @@ def _rate(count: int, rounds: int, body: Any) -> list[float]:
 def run(config: Config) -> dict[str, Any]:
     from kubernetes.client import ApiClient
     from orchsdk_kubernetes.render import render
-    from orchsdk_marathon.render import render_app
+    from orchsdk_marathon.app_definition import render_app
 
     import orchsdk
 

@@ -112,14 +112,17 @@ def _kubernetes() -> list[dict[str, Any]]:
     kubectl_found: dict[str, tuple[int, int, list[tuple[str, str]]]] = {}
     with EmulatorProcess("kubernetes", auto=False, namespaces=[namespace, "kc"]) as cluster:
         with orchsdk.connect(cluster.url, namespace=namespace) as orch:
+            # Deployments refer to their secrets, which apply checks on the cluster (one
+            # read each): the secrets go first, as they would in a real rollout.
             steps: list[tuple[str, Callable[[], Any]]] = [
+                ("apply new secret", lambda: orch.apply(w.secret(0, namespace))),
+                ("apply another new secret", lambda: orch.apply(w.secret(1, namespace))),
                 (
                     "apply new deployment (first in a namespace)",
                     lambda: orch.apply(w.deployment(0, namespace)),
                 ),
                 ("apply new deployment", lambda: orch.apply(w.deployment(1, namespace))),
                 ("apply new service", lambda: orch.apply(w.service(0, namespace))),
-                ("apply new secret", lambda: orch.apply(w.secret(0, namespace))),
                 ("apply unchanged deployment", lambda: orch.apply(w.deployment(0, namespace))),
                 ("apply unchanged service", lambda: orch.apply(w.service(0, namespace))),
                 ("apply unchanged secret", lambda: orch.apply(w.secret(0, namespace))),
@@ -213,12 +216,12 @@ def _marathon() -> list[dict[str, Any]]:
     ):
         _ = orch.capabilities  # reads /v2/info once, as any first call does
         steps: list[tuple[str, str, Callable[[], Any]]] = [
+            ("secret new", "apply new secret", lambda: orch.apply(w.secret(0, namespace))),
             (
                 "apply new",
                 "apply new deployment",
                 lambda: orch.apply(w.deployment(0, namespace)),
             ),
-            ("secret new", "apply new secret", lambda: orch.apply(w.secret(0, namespace))),
             (
                 "apply unchanged",
                 "apply unchanged deployment",

@@ -96,7 +96,8 @@ def _kubernetes(samples: int, delays: tuple[float, ...]) -> list[dict[str, Any]]
         kube_config.load_kube_config(config_file=cluster.kubeconfig, client_configuration=cfg)  # type: ignore[no-untyped-call]
         apps = client.AppsV1Api(client.ApiClient(cfg))
         for side in ("orchsdk", "baseline"):
-            orch.apply(w.deployment(0 if side == "orchsdk" else 1, namespace))
+            i = 0 if side == "orchsdk" else 1
+            orch.apply(w.secret(i, namespace), w.deployment(i, namespace))
         cluster.finish("app-0", namespace)
         cluster.finish("app-1", namespace)
 

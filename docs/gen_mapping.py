@@ -491,7 +491,8 @@ def kubernetes() -> RenderOnly:
 def marathon(containerizer: str, context: Iterable[Resource]) -> RenderOnly:
     """Marathon with DC/OS's secret store, the ``secrets`` and ``gpu_resources`` features."""
     from orchsdk_marathon import MarathonBackend
-    from orchsdk_marathon.render import render_app, render_secret
+    from orchsdk_marathon.app_definition import render_app
+    from orchsdk_marathon.render import render_secret
     from orchsdk_marathon.support import capabilities_for, unsupported_fields
 
     deployments = [r for r in context if isinstance(r, Deployment)]
@@ -518,7 +519,7 @@ def marathon(containerizer: str, context: Iterable[Resource]) -> RenderOnly:
 def render_row(backend: Backend, subject: Resource) -> Any:
     """The document (or list of them) the subject becomes, or the reason it is refused."""
     try:
-        documents = Orchestrator(backend, namespace=NAMESPACE).render(subject)
+        documents = Orchestrator(backend, namespace=NAMESPACE).render(subject, reveal=True)
     except orchsdk.UnsupportedFeature as error:
         return error
     return documents[0] if len(documents) == 1 else documents

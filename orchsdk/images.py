@@ -36,9 +36,7 @@ def _split_domain(name: str) -> tuple[str | None, str]:
     apart: the first component is a registry when it holds a dot or a colon, or is
     ``localhost``, or has an upper-case letter (no path component may)."""
     first, slash, rest = name.partition("/")
-    if slash and (
-        "." in first or ":" in first or first == "localhost" or first.lower() != first
-    ):
+    if slash and ("." in first or ":" in first or first == "localhost" or first.lower() != first):
         return first, rest
     return None, name
 

@@ -31,6 +31,8 @@ __all__ = ["NO_RETRY", "RetryPolicy", "before_any_write", "confirm_lost_write", 
 T = TypeVar("T")
 U = TypeVar("U")
 log = logging.getLogger("orchsdk.retry")
+readback_log = logging.getLogger("orchsdk.readback")
+"""Where :func:`confirm_lost_write` says a lost answer was resolved: not a retry."""
 
 
 @attrs.frozen
@@ -178,7 +180,7 @@ def confirm_lost_write(
             outcome = None
         if outcome is None or outcome is False:
             raise
-        log.info("%s: the answer was lost, but the orchestrator reads back as written", what)
+        readback_log.info("%s: the answer was lost, but it reads back as written", what)
         return outcome
 
 

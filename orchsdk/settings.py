@@ -29,7 +29,18 @@ import attrs
 
 from orchsdk.errors import SettingsError
 
-__all__ = ["flag", "optional_seconds", "seconds", "settings_from", "verify_option"]
+__all__ = [
+    "NOT_AN_OPTION",
+    "flag",
+    "optional_seconds",
+    "seconds",
+    "settings_from",
+    "verify_option",
+]
+
+NOT_AN_OPTION = "orchsdk.not_an_option"
+"""Field metadata key: ``attrs.field(metadata={NOT_AN_OPTION: True})`` marks a field that
+the URL sets (a Marathon's servers) and no option may; it is left out of the known ones."""
 
 S = TypeVar("S")
 
@@ -86,13 +97,24 @@ def optional_seconds(value: Any) -> float | None:
     return seconds(value)
 
 
-def settings_from(cls: type[S], options: Mapping[str, Any], *, backend: str) -> S:
+def settings_from(
+    cls: type[S],
+    options: Mapping[str, Any],
+    *,
+    backend: str,
+    fixed: Mapping[str, Any] | None = None,
+) -> S:
     """Builds the attrs settings class ``cls`` from options given by name.
 
     Raises :class:`~orchsdk.SettingsError` naming the option for an unknown option
-    (listing the known ones) or a value its converter or validator refuses.
+    (listing the known ones) or a value its converter or validator refuses. Fields
+    marked :data:`NOT_AN_OPTION` are not options: pass them in ``fixed``.
     """
-    fields = {field.alias: field for field in attrs.fields(cls) if field.init}  # type: ignore[arg-type]
+    fields = {
+        field.alias: field
+        for field in attrs.fields(cls)  # type: ignore[arg-type]
+        if field.init and field.metadata.get(NOT_AN_OPTION) is not True
+    }
     unknown = sorted(set(options) - set(fields))
     if unknown:
         known = ", ".join(sorted(fields))
@@ -106,6 +128,6 @@ def settings_from(cls: type[S], options: Mapping[str, Any], *, backend: str) -> 
         except (TypeError, ValueError) as error:
             raise SettingsError(f"{backend} option {name}: {error}") from None
     try:
-        return cls(**values)
+        return cls(**values, **(fixed or {}))
     except (TypeError, ValueError) as error:
         raise SettingsError(f"{backend} settings: {error}") from None

@@ -183,7 +183,7 @@ def test_kubernetes_converges_under_chaos(
     emulator = kubernetes
     with recording() as recorder:
         timing = KUBERNETES_TIMING
-        orch = orchsdk.connect(emulator.url, timeout=timing.read_timeout, retry=FAST_RETRY)
+        orch = orchsdk.connect(emulator.url, read_timeout=timing.read_timeout, retry=FAST_RETRY)
         chaos = Chaos(orch, KubernetesRules(), seed=SEED, namespaces=NAMESPACES, quiet=timing.quiet)
         requests_before = len(emulator.server.requests)
         faults = chaos_faults(timing, status_body=fault_status)
@@ -266,7 +266,8 @@ def test_marathon_converges_under_chaos(
         orch = orchsdk.connect(
             emulator.url,
             token=MARATHON_TOKEN,
-            timeout=f"5,{timing.read_timeout}",
+            connect_timeout="5",
+            read_timeout=f"{timing.read_timeout}",
             lock_timeout="5",
             retry=FAST_RETRY,
         )

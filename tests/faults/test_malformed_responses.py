@@ -214,7 +214,7 @@ def test_kubernetes_reads_of_malformed_answers_raise_typed_errors(
     proxy.broken, proxy.hits, proxy.intact = (path, BODIES[body]), 0, 0
     url = f"kubernetes://127.0.0.1:{proxy.server.url.rsplit(':', 1)[1]}?scheme=http"
     try:
-        with orchsdk.connect(url, namespace="shop", retry=QUICK, timeout=2) as orch:
+        with orchsdk.connect(url, namespace="shop", retry=QUICK, read_timeout=2) as orch:
             broken = BODIES[body]
             if (read, body) in LENIENT:
                 broken = attrs.evolve(broken, must_fail=False)
@@ -286,7 +286,7 @@ def test_marathon_reads_of_malformed_answers_raise_typed_errors(
     base = proxy.server.url
     url = f"marathon+{base}?secret_store={base}/secrets/v1"
     try:
-        with orchsdk.connect(url, namespace="shop", retry=QUICK, timeout=2) as orch:
+        with orchsdk.connect(url, namespace="shop", retry=QUICK, read_timeout=2) as orch:
             if read != "info":
                 orch.capabilities  # noqa: B018 - read /v2/info unbroken, before the case
             _outcome(lambda: operation(orch), BODIES[body], proxy)

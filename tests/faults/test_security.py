@@ -26,7 +26,7 @@ from orchsdk_marathon import MarathonBackend
 from urllib3.exceptions import InsecureRequestWarning
 
 import orchsdk
-from orchsdk import BackendUnavailable, Deployment, OrchestratorError, RetryPolicy
+from orchsdk import BackendUnavailable, Deployment, OrchestratorError, RetryPolicy, SettingsError
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = [
@@ -53,7 +53,7 @@ def test_kubernetes_tls_opt_out_and_own_ca(tmp_path: Path) -> None:
     off = KubernetesBackend.from_url("kubernetes://cluster.example:6443?verify=false")
     ca = tmp_path / "ca.pem"
     ca.write_text("-----BEGIN CERTIFICATE-----\n")
-    own = KubernetesBackend(host="https://cluster.example:6443", ca_cert=str(ca))
+    own = KubernetesBackend(host="https://cluster.example:6443", verify=str(ca))
 
     assert off._client.configuration.verify_ssl is False
     assert own._client.configuration.verify_ssl is True
@@ -66,11 +66,24 @@ def test_marathon_verifies_tls_by_default() -> None:
     assert backend._box.get().verify is True
 
 
-@pytest.mark.parametrize(("value", "expected"), [("false", False), ("/etc/ca.pem", "/etc/ca.pem")])
-def test_marathon_tls_opt_out_and_own_ca(value: str, expected: bool | str) -> None:
-    backend = MarathonBackend.from_url(f"marathon+https://marathon.example:8443?verify={value}")
-    assert backend.settings.verify == expected
-    assert backend._box.get().verify == expected
+def test_marathon_tls_opt_out() -> None:
+    backend = MarathonBackend.from_url("marathon+https://marathon.example:8443?verify=false")
+    assert backend.settings.verify is False
+    assert backend._box.get().verify is False
+
+
+def test_marathon_tls_with_its_own_ca(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    backend = MarathonBackend.from_url(f"marathon+https://marathon.example:8443?verify={ca}")
+    assert backend.settings.verify == str(ca)
+    assert backend._box.get().verify == str(ca)
+
+
+@pytest.mark.parametrize("value", ["ture", "/etc/no-such-ca.pem"])
+def test_marathon_tls_is_never_turned_off_by_a_typo(value: str) -> None:
+    with pytest.raises(SettingsError, match="verify"):
+        MarathonBackend.from_url(f"marathon+https://marathon.example:8443?verify={value}")
 
 
 @pytest.fixture(scope="module")

@@ -264,7 +264,7 @@ def test_kubernetes_rollback_computed_from_a_stale_read_conflicts_and_is_recompu
     deployment; after them, the resourceVersion guard refuses the write (409). Either
     way the core retries from a fresh read, and the rollback goes to the one before 1.29.
     """
-    import orchsdk_kubernetes.backend as module
+    import orchsdk_kubernetes.deployments as module
 
     orch, _ = kube
     _two_revisions(orch)
@@ -282,8 +282,8 @@ def test_kubernetes_rollback_computed_from_a_stale_read_conflicts_and_is_recompu
         return call
 
     if moment == "between-the-reads":
-        backend = orch.backend
-        monkeypatch.setattr(backend, "_replica_sets", meanwhile(backend._replica_sets))  # type: ignore[attr-defined]
+        deployments = orch.backend._deployments  # type: ignore[attr-defined]
+        monkeypatch.setattr(deployments, "replica_sets", meanwhile(deployments.replica_sets))
         expected = "changed while its history was read"
     else:
         monkeypatch.setattr(module, "rollback_manifest", meanwhile(module.rollback_manifest))

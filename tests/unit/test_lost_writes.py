@@ -28,7 +28,7 @@ def test_an_answered_write_is_its_own_result_and_nothing_is_read() -> None:
 def test_a_lost_write_that_reads_back_as_done_is_what_the_read_back_says(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="orchsdk.retry"):
+    with caplog.at_level(logging.INFO, logger="orchsdk.readback"):
         result = confirm_lost_write(lost_write, lambda: Action.UPDATED, what="apply web")
 
     assert result is Action.UPDATED
