@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 from orchsdk.capabilities import Capabilities, Unsupported
 from orchsdk.diffing import Comparison, mask_secret_values
 from orchsdk.errors import FieldError, NotFound, OrchestratorError
-from orchsdk.models import Action, DeploymentStatus, Endpoint, Instance
+from orchsdk.models import Action, DeploymentStatus, Endpoint, Event, Instance
 from orchsdk.specs import Resource
 
 __all__ = ["Backend", "url_options"]
@@ -131,6 +131,19 @@ class Backend(abc.ABC):
     def delete(self, kind: type[Resource], name: str, namespace: str) -> None:
         """Deletes one resource; raises :class:`~orchsdk.NotFound` if it does not exist."""
 
+    def gone(self, kind: type[Resource], name: str, namespace: str) -> bool:
+        """Whether a deleted resource, and everything it ran, no longer exists.
+
+        ``Orchestrator.delete(wait=True)`` polls this. The default asks :meth:`get`; a
+        backend whose deployments leave instances shutting down after the deployment
+        itself is gone (Kubernetes pods in their grace period) looks for those too.
+        """
+        try:
+            self.get(kind, name, namespace)
+        except NotFound:
+            return True
+        return False
+
     @abc.abstractmethod
     def scale(self, name: str, namespace: str, replicas: int) -> None:
         """Sets the replica count of a deployment."""
@@ -150,6 +163,15 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def endpoints(self, name: str, namespace: str) -> builtins.list[Endpoint]:
         """The addresses behind a service."""
+
+    def events(self, kind: type[Resource], name: str, namespace: str) -> builtins.list[Event]:
+        """What the orchestrator reported about one resource, oldest first: for a
+        deployment also about its revisions and instances.
+
+        Only called when ``capabilities.events`` is on; raises
+        :class:`~orchsdk.NotFound` when the resource does not exist.
+        """
+        raise NotImplementedError(f"{self.name} reports no events")
 
     def watch_status(self, name: str, namespace: str, timeout: float) -> Iterator[DeploymentStatus]:
         """Yields a deployment's status each time it changes, for at most ``timeout`` seconds.

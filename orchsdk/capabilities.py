@@ -59,6 +59,8 @@ class Capabilities:
     """``Orchestrator.rollback`` to the previous or a given revision."""
     status_stream: bool = False
     """The backend pushes status changes, so waits need not poll."""
+    events: bool = True
+    """``Orchestrator.events``: what the orchestrator reported about a deployment."""
     reasons: FrozenDict[str, str] = attrs.field(factory=FrozenDict, converter=freeze_mapping)
     """Why each capability that is off is off, by name: the backend's words for users."""
 

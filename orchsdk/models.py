@@ -72,7 +72,8 @@ class DeploymentStatus:
 
     ``desired`` instances are wanted; ``updated`` run the newest revision; ``ready``
     pass their health checks; ``available`` have been ready long enough to serve.
-    Instances that are terminating count in none of these. ``failure`` says why new
+    Instances that are terminating count in none of these but in ``terminating``: a
+    rollout (or a scale-down) is complete only once they are gone. ``failure`` says why new
     instances cannot start (an image that cannot be pulled, a crash loop, a missing
     secret, no room on any node), as soon as the orchestrator shows it: a wait then
     raises :class:`~orchsdk.RolloutFailed` at once instead of waiting out its timeout.
@@ -88,6 +89,7 @@ class DeploymentStatus:
     phase: Phase
     message: str = ""
     failure: Failure | None = None
+    terminating: int = 0
 
     @property
     def done(self) -> bool:

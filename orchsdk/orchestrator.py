@@ -22,8 +22,9 @@ from orchsdk.errors import (
     OrchestratorError,
     UnsupportedFeature,
     ValidationError,
+    WaitTimeout,
 )
-from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Instance
+from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Event, Instance
 from orchsdk.references import check_references
 from orchsdk.retry import RetryPolicy
 from orchsdk.specs import (
@@ -36,7 +37,7 @@ from orchsdk.specs import (
     kind_named,
 )
 from orchsdk.validation import subject, validate_all, validate_labels, validate_namespace
-from orchsdk.waiting import Progress, wait_for_rollout
+from orchsdk.waiting import Backoff, Progress, wait_for_rollout
 
 __all__ = ["Orchestrator", "UnsupportedFeatureWarning"]
 
@@ -231,10 +232,16 @@ class Orchestrator:
         namespace: str | None = None,
         *,
         missing_ok: bool = False,
+        wait: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> bool:
         """Deletes one resource, given as a spec or as kind and name; True if it existed.
 
         Raises :class:`~orchsdk.NotFound` for a missing resource unless ``missing_ok``.
+        The orchestrator may go on shutting a deployment's instances down after this
+        returns (a Kubernetes pod has a grace period, a Marathon task is killed); with
+        ``wait``, it returns only once the resource and every instance of it are gone,
+        and raises :class:`~orchsdk.WaitTimeout` after ``timeout`` seconds.
         """
         if isinstance(kind, Resource):
             cls: type[Resource] = type(kind)
@@ -264,7 +271,20 @@ class Orchestrator:
                 return False
             raise
         log.info("%s/%s: deleted", cls.kind.lower(), name)
+        if wait:
+            self._wait_gone(cls, name, namespace, timeout)
         return True
+
+    def _wait_gone(self, kind: type[Resource], name: str, namespace: str, timeout: float) -> None:
+        """Polls until the backend says the deleted resource and its instances are gone."""
+        deadline = time.monotonic() + timeout
+        backoff = Backoff()
+        what = f"{kind.kind.lower()}/{name}"
+        while not self._call(lambda: self.backend.gone(kind, name, namespace), f"read {what}"):
+            if time.monotonic() >= deadline:
+                raise WaitTimeout(f"{what} in {namespace} was not gone within {timeout:g}s")
+            backoff.sleep(deadline)
+        log.info("%s: gone", what)
 
     # -- deployments -------------------------------------------------------------
 
@@ -391,6 +411,33 @@ class Orchestrator:
         """The running instances of a deployment (pods, tasks)."""
         namespace = self._namespace(namespace)
         return self._call(lambda: self.backend.instances(name, namespace), f"instances of {name}")
+
+    def events(
+        self,
+        name: str,
+        namespace: str | None = None,
+        *,
+        kind: type[Resource] | str = Deployment,
+    ) -> builtins.list[Event]:
+        """What the orchestrator reported about a resource, oldest first; for a deployment
+        also about its revisions and instances (Kubernetes Events of the deployment, its
+        ReplicaSets and pods; Marathon task failures and unplaced offers).
+
+        Raises :class:`~orchsdk.NotFound` when the resource does not exist and
+        :class:`~orchsdk.UnsupportedFeature` on a backend without events.
+        """
+        cls = _kind(kind)
+        namespace = self._namespace(namespace)
+        if not self.capabilities.events:
+            raise UnsupportedFeature(
+                self.backend.name,
+                f"{cls.kind} {name!r}",
+                "events",
+                self.capabilities.reason("events"),
+            )
+        return self._call(
+            lambda: self.backend.events(cls, name, namespace), f"events of {name}"
+        )
 
     def endpoints(self, service: str, namespace: str | None = None) -> builtins.list[Endpoint]:
         """The addresses behind a service."""

@@ -85,8 +85,10 @@ class JsonFileBackend(Backend):
             autoscalers=False,
             node_services=False,
             status_stream=False,
+            events=False,
             reasons={
                 "autoscalers": "a JSON file has no metrics to scale on",
+                "events": "a JSON file keeps no history of what happened to it",
                 "node_services": "a JSON file has no nodes to open ports on",
             },
         )
