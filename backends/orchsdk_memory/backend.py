@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 import attrs
@@ -22,20 +24,27 @@ from orchsdk import (
     Autoscaler,
     Backend,
     Capabilities,
+    ConfigMap,
+    ConfigRef,
     Deployment,
     DeploymentStatus,
     Endpoint,
+    Event,
+    Failure,
+    FailureReason,
     Instance,
     NotFound,
     Phase,
     Resource,
     Rollout,
     Secret,
+    SecretRef,
     Service,
     SettingsError,
 )
 from orchsdk.native import apply_native
 from orchsdk.settings import settings_from
+from orchsdk.testing.cluster import exits_at_once, nodes_for, shortfall, unpullable
 from orchsdk_memory.config import Settings, parse_url
 from orchsdk_memory.rollout import Pace, SimulatedRollout
 
@@ -80,6 +89,8 @@ class _Store:
 
     resources: dict[Key, Resource] = attrs.field(factory=dict)
     deployments: dict[tuple[str, str], _DeploymentState] = attrs.field(factory=dict)
+    departing: dict[tuple[str, str], float] = attrs.field(factory=dict)
+    """Deleted deployments whose instances still shut down: until when, by namespace and name."""
     changed: threading.Condition = attrs.field(
         factory=lambda: threading.Condition(threading.RLock())
     )
@@ -123,7 +134,13 @@ class MemoryBackend(Backend):
 
     ``memory://`` gives a fresh, private store; ``memory://NAME`` a store shared by every
     backend of this process that uses the same name. Query options: ``rollout``
-    (``auto`` or ``manual``) and ``step_seconds`` (the pace of automatic rollouts).
+    (``auto`` or ``manual``), ``step_seconds`` (the pace of automatic rollouts) and
+    ``termination_seconds`` (how long a stopped instance lingers, terminating).
+
+    Instances fail as on a real cluster (see :mod:`orchsdk.testing.cluster`): an image
+    on a ``.invalid`` registry host, the command ``false``, more than a node's 4 CPUs or
+    16Gi, a placement no node satisfies, or a secret or config map (or key) missing when
+    the instance starts.
     """
 
     name = "memory"
@@ -141,6 +158,7 @@ class MemoryBackend(Backend):
                 self._store = _named_stores.setdefault(settings.store, _Store())
         self._manual = settings.rollout == "manual"
         self._step_seconds = settings.step_seconds
+        self._linger = settings.termination_seconds
         self.control = RolloutControl(self)
 
     @classmethod
@@ -215,8 +233,31 @@ class MemoryBackend(Backend):
             if self._store.resources.pop((kind, namespace, name), None) is None:
                 raise NotFound(f"{kind.kind} {name!r} not found in namespace {namespace!r}")
             if kind is Deployment:
-                del self._store.deployments[(namespace, name)]
+                state = self._store.deployments.pop((namespace, name))
+                if self._linger > 0 and state.rollout.instances:
+                    self._store.departing[(namespace, name)] = time.monotonic() + self._linger
             self._store.changed.notify_all()
+
+    def gone(self, kind: type[Resource], name: str, namespace: str) -> bool:
+        with self._store.changed:
+            if (kind, namespace, name) in self._store.resources:
+                return False
+            until = self._store.departing.get((namespace, name)) if kind is Deployment else None
+            if until is not None and until <= time.monotonic():
+                del self._store.departing[(namespace, name)]
+                until = None
+            return until is None
+
+    def events(self, kind: type[Resource], name: str, namespace: str) -> builtins.list[Event]:
+        """A deployment's rollouts, scaling, instances started and stopped, and failures;
+        no other kind has events in memory."""
+        with self._store.changed:
+            if kind is not Deployment:
+                self.get(kind, name, namespace)
+                return []
+            state = self._state(name, namespace)
+            self._advance(state)
+            return builtins.list(state.rollout.events)
 
     # -- deployments -------------------------------------------------------------
 
@@ -251,11 +292,11 @@ class MemoryBackend(Backend):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return
-                if self._manual or status.phase is not Phase.PROGRESSING:
-                    self._store.changed.wait(remaining)
-                else:
-                    due = state.last_step + self._step_seconds - time.monotonic()
-                    self._store.changed.wait(max(0.0, min(due, remaining)))
+                reap = state.rollout.next_reap()
+                due = math.inf if reap is None else reap - time.monotonic()
+                if not self._manual and status.phase is Phase.PROGRESSING:
+                    due = min(due, state.last_step + self._step_seconds - time.monotonic())
+                self._store.changed.wait(max(0.0, min(due, remaining)))
 
     def rollback(self, name: str, namespace: str, revision: int | None) -> None:
         with self._store.changed:
@@ -287,7 +328,7 @@ class MemoryBackend(Backend):
                     namespace=namespace,
                     host=item.address,
                     ports=ports,
-                    state="running" if item.ready else "starting",
+                    state=item.state,
                     ready=item.ready,
                     revision=item.revision,
                 )
@@ -300,6 +341,8 @@ class MemoryBackend(Backend):
         for deployment in self.list(Deployment, namespace, service.selector):
             by_name = {port.name: port.port for port in deployment.ports if port.name}
             for instance in self.instances(deployment.name, namespace):
+                if instance.state == "terminating":
+                    continue
                 for port in service.ports:
                     target = port.target_port if port.target_port is not None else port.port
                     number = by_name.get(target) if isinstance(target, str) else target
@@ -342,8 +385,9 @@ class MemoryBackend(Backend):
         pace = Pace.of(spec.rollout, spec.replicas)
         state = self._store.deployments.get(key)
         if state is None:
-            rollout = SimulatedRollout(spec.name, spec.replicas, 1, pace)
+            rollout = SimulatedRollout(spec.name, spec.replicas, 1, pace, self._linger)
             state = _DeploymentState(spec, {1: template}, rollout, time.monotonic())
+            rollout.diagnose = partial(self._diagnose, state, spec.namespace)
             self._store.deployments[key] = state
         else:
             revision = state.rollout.revision
@@ -358,10 +402,12 @@ class MemoryBackend(Backend):
         state.last_step = time.monotonic()
 
     def _advance(self, state: _DeploymentState) -> None:
-        """Takes the steps that the clock says are due (automatic rollouts only)."""
+        """Takes the steps that the clock says are due (automatic rollouts only), and
+        forgets the stopped instances whose grace has passed."""
+        now = time.monotonic()
+        state.rollout.reap(now)
         if self._manual:
             return
-        now = time.monotonic()
         if self._step_seconds <= 0:
             state.rollout.finish()
             state.last_step = now
@@ -376,6 +422,7 @@ class MemoryBackend(Backend):
         rollout = state.rollout
         current = rollout.current
         ready = sum(item.ready for item in rollout.instances)
+        failure = rollout.failure
         if rollout.failed is not None:
             phase, message = Phase.FAILED, rollout.failed
         elif rollout.done:
@@ -383,6 +430,10 @@ class MemoryBackend(Backend):
         else:
             phase = Phase.PROGRESSING
             message = f"{len(current)} of {rollout.replicas} updated replicas, {ready} ready"
+            if failure is not None:
+                message = str(failure)
+            elif len(rollout.live) == rollout.replicas and rollout.terminating:
+                message = f"{rollout.terminating} stopped instances are terminating"
         return DeploymentStatus(
             name=rollout.name,
             namespace=namespace,
@@ -393,7 +444,51 @@ class MemoryBackend(Backend):
             revision=rollout.revision,
             phase=phase,
             message=message,
+            failure=failure,
+            terminating=rollout.terminating,
         )
+
+    def _diagnose(self, state: _DeploymentState, namespace: str, revision: int) -> Failure | None:
+        """Why an instance of ``revision`` cannot start on the simulated cluster: no node
+        holds it, its image cannot be pulled, a value it refers to is missing, or its
+        command exits at once (checked in the order a kubelet meets them)."""
+        spec = state.revisions[revision]
+        short = shortfall(spec.resources.cpu, spec.resources.memory)
+        if short:
+            wanted = ", ".join(f"insufficient {name}" for name in short)
+            message = f"0/2 nodes are available: {wanted} (each node has 4 CPUs and 16Gi)"
+            return Failure(FailureReason.UNSCHEDULABLE, message)
+        if not nodes_for(spec.placement):
+            rules = "; ".join(f"{c.key} {c.operator} {list(c.values)}" for c in spec.placement)
+            return Failure(FailureReason.UNSCHEDULABLE, f"0/2 nodes satisfy the placement {rules}")
+        if unpullable(spec.image):
+            host = spec.image.split("/")[0]
+            message = f'cannot pull image "{spec.image}": registry host {host} not found'
+            return Failure(FailureReason.IMAGE_PULL, message)
+        missing = self._missing_value(spec, namespace)
+        if missing is not None:
+            return Failure(FailureReason.CONFIGURATION, missing)
+        if exits_at_once(spec.command, spec.args):
+            message = "back-off restarting failed container: it exited with status 1"
+            return Failure(FailureReason.CRASH_LOOP, message)
+        return None
+
+    def _missing_value(self, spec: Deployment, namespace: str) -> str | None:
+        """The secret or config map (or key) an instance of ``spec`` refers to that is gone."""
+        refs = [value for value in spec.env.values() if isinstance(value, SecretRef | ConfigRef)]
+        refs += [mount.source for mount in spec.files]
+        for ref in refs:
+            kind: type[Resource]
+            if isinstance(ref, SecretRef):
+                kind, label, name = Secret, "secret", ref.secret
+            else:
+                kind, label, name = ConfigMap, "config map", ref.config
+            found = self._store.resources.get((kind, namespace, name))
+            if found is None:
+                return f'{label} "{name}" not found'
+            if ref.key not in found.data:  # type: ignore[attr-defined]
+                return f'key "{ref.key}" not found in {label} {namespace}/{name}'
+        return None
 
     def _autoscaler_for(self, deployment: Deployment) -> Autoscaler | None:
         for (kind, namespace, _), resource in self._store.resources.items():

@@ -16,9 +16,14 @@ from orchsdk import SettingsError
 from orchsdk.backend import url_options
 from orchsdk.settings import seconds, settings_from
 
-__all__ = ["Settings", "parse_url"]
+__all__ = ["Settings", "grace", "parse_url"]
 
 RolloutMode = Literal["auto", "manual"]
+
+
+def grace(value: Any) -> float:
+    """A grace period in seconds: zero (gone at once) or a duration (``"1.5"`` or ``1.5``)."""
+    return 0.0 if value in (0, "0") else seconds(value)
 
 
 @attrs.frozen
@@ -28,7 +33,9 @@ class Settings:
     ``store`` names a store shared by every memory backend of this process that names it
     (``None``: a private one). ``rollout="auto"`` takes a rollout step every
     ``step_seconds``; ``"manual"`` only when a test moves it with the backend's
-    :class:`~orchsdk_memory.RolloutControl`.
+    :class:`~orchsdk_memory.RolloutControl`. A stopped instance stays, terminating and
+    never ready, for ``termination_seconds`` (as a pod in its grace period) before it is
+    gone.
     """
 
     store: str | None = None
@@ -36,6 +43,7 @@ class Settings:
         default="auto", validator=attrs.validators.in_(("auto", "manual"))
     )
     step_seconds: float = attrs.field(default=0.02, converter=seconds)
+    termination_seconds: float = attrs.field(default=0.0, converter=grace)
 
 
 def parse_url(url: str, options: Mapping[str, Any]) -> Settings:

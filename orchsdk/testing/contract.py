@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Iterator
-from typing import Any
 
 import attrs
 import pytest
@@ -22,17 +21,13 @@ from orchsdk import (
     Backend,
     ConfigMap,
     ConfigRef,
-    Constraint,
     Deployment,
     DeploymentStatus,
-    FileMount,
     HealthCheck,
     NotFound,
     Phase,
     Port,
     Resource,
-    Resources,
-    Rollout,
     RolloutFailed,
     Secret,
     SecretRef,
@@ -43,49 +38,15 @@ from orchsdk import (
     WaitTimeout,
 )
 from orchsdk.capabilities import find_unsupported
+from orchsdk.testing.failures import FailureContract, eventually
 from orchsdk.testing.interface import REQUIRES, RolloutControl, requires
+from orchsdk.testing.samples import rich_deployment, web
 from orchsdk.testing.tracking import CallRecorder, TrackingOrchestrator
 
 __all__ = ["REQUIRES", "BackendContract", "RolloutControl", "requires"]
 
 
-def web(name: str = "web", **changes: Any) -> Deployment:
-    """A small deployment that every backend can run."""
-    spec = Deployment(
-        name,
-        image="nginx:1.27",
-        replicas=2,
-        ports=[Port(8080, name="http")],
-        resources=Resources(cpu="100m", memory="64Mi"),
-        labels={"app": name},
-    )
-    return attrs.evolve(spec, **changes)
-
-
-def rich_deployment() -> Deployment:
-    """A deployment that uses every field, for round trips."""
-    return Deployment(
-        "rich",
-        image="registry.example.com/team/rich:2.1",
-        replicas=2,
-        args=["serve", "--port", "8080"],
-        ports=[Port(8080, name="http"), Port(9090, name="metrics")],
-        env={
-            "MODE": "production",
-            "DB_PASSWORD": SecretRef("rich-db", "password"),
-            "LOG_LEVEL": ConfigRef("rich-config", "LOG_LEVEL"),
-        },
-        resources=Resources(cpu="250m", memory="256Mi", gpu=1),
-        health=HealthCheck(http_path="/healthz", port="http", interval=15, timeout=3, grace=20),
-        rollout=Rollout(max_surge=1, max_unavailable=0),
-        placement=[Constraint("zone", "in", ["eu-1a", "eu-1b"]), Constraint("hostname", "unique")],
-        files=[FileMount("/etc/rich/db-password", SecretRef("rich-db", "password"))],
-        labels={"app": "rich", "tier": "backend"},
-        annotations={"team": "platform"},
-    )
-
-
-class BackendContract:
+class BackendContract(FailureContract):
     """The contract suite. Subclass it as ``Test...`` and implement :meth:`make_backend`."""
 
     timeout: float = 60.0
@@ -470,7 +431,7 @@ class BackendContract:
     def test_autoscaler_owns_the_replica_count(self, orch: TrackingOrchestrator) -> None:
         orch.apply(web(replicas=2), wait=True, timeout=self.timeout)
         orch.apply(Autoscaler("web", target="web", min_replicas=3, max_replicas=5, cpu_percent=60))
-        orch.wait("web", timeout=self.timeout)
+        assert eventually(lambda: 3 <= orch.status("web").desired <= 5, self.timeout)
         orch.apply(web(replicas=1, image="nginx:1.28"), wait=True, timeout=self.timeout)
         assert 3 <= orch.status("web").desired <= 5
 

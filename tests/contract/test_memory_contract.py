@@ -15,3 +15,10 @@ class TestMemoryBackend(BackendContract):
     def rollout_control(self, backend: Backend) -> RolloutControl:
         assert isinstance(backend, MemoryBackend)
         return backend.control
+
+
+class TestMemoryBackendWithGracePeriod(TestMemoryBackend):
+    """The same contract while stopped instances linger, terminating, as pods do."""
+
+    def make_backend(self) -> Backend:
+        return MemoryBackend(termination_seconds=0.05)

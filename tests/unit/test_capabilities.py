@@ -55,6 +55,7 @@ def test_names_lists_every_flag_in_declaration_order() -> None:
         "annotations",
         "rollback",
         "status_stream",
+        "events",
     )
 
 
@@ -215,6 +216,7 @@ NOT_ABOUT_A_FIELD = {
     "standalone_services": "the backend's own check: a service without deployments",
     "rollback": "an operation, checked by Orchestrator.rollback",
     "status_stream": "how waits follow a rollout",
+    "events": "an operation, checked by Orchestrator.events",
 }
 
 
