@@ -24,6 +24,7 @@ from orchsdk import (
     Deployment,
     DeploymentStatus,
     Endpoint,
+    Event,
     Instance,
     Resource,
     Secret,
@@ -123,6 +124,14 @@ class KubernetesBackend(Backend):
 
     def delete(self, kind: type[Resource], name: str, namespace: str) -> None:
         self._handlers[kind].delete(name, namespace)
+
+    def gone(self, kind: type[Resource], name: str, namespace: str) -> bool:
+        if kind is Deployment:
+            return self._deployments.gone(name, namespace)
+        return super().gone(kind, name, namespace)
+
+    def events(self, kind: type[Resource], name: str, namespace: str) -> builtins.list[Event]:
+        return self._handlers[kind].events(name, namespace)
 
     def scale(self, name: str, namespace: str, replicas: int) -> None:
         self._deployments.scale(name, namespace, replicas)

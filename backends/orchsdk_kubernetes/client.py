@@ -44,6 +44,7 @@ _ENDPOINTS = {
     "secret": ("CoreV1Api", "namespaced_secret"),
     "config_map": ("CoreV1Api", "namespaced_config_map"),
     "pod": ("CoreV1Api", "namespaced_pod"),
+    "event": ("CoreV1Api", "namespaced_event"),
     "namespace": ("CoreV1Api", "namespace"),
     "horizontal_pod_autoscaler": ("AutoscalingV2Api", "namespaced_horizontal_pod_autoscaler"),
     "endpoint_slice": ("DiscoveryV1Api", "namespaced_endpoint_slice"),

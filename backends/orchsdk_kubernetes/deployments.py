@@ -1,5 +1,5 @@
 """The deployment handler: apply (following the autoscaler handover), scale, status, watch,
-rollback and instances."""
+rollback, instances, events, and whether a deleted one is gone."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import builtins
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from orchsdk import Deployment, DeploymentStatus, Instance, NotFound, Resource
+from orchsdk import Deployment, DeploymentStatus, Event, Failure, Instance, NotFound, Resource
 from orchsdk.errors import reads_answers
 from orchsdk.retry import before_any_write, confirm_lost_write
 from orchsdk_kubernetes.autoscaling import Handover
 from orchsdk_kubernetes.client import as_object, items_of
 from orchsdk_kubernetes.events import watch_object
 from orchsdk_kubernetes.handlers import APPLY_PATCH, FIELD_MANAGER, Context, Handler
+from orchsdk_kubernetes.labels import SELECTOR_LABEL
 from orchsdk_kubernetes.object_cache import Seen
+from orchsdk_kubernetes.reports import about
 from orchsdk_kubernetes.rollback import (
     RollbackTarget,
     rollback_manifest,
@@ -22,8 +24,11 @@ from orchsdk_kubernetes.rollback import (
     rolled_back,
 )
 from orchsdk_kubernetes.status import (
+    TEMPLATE_HASH_LABEL,
     controlled_by,
     instances_of,
+    newest_template_hash,
+    pod_failure,
     rollout_status,
     selector_string,
 )
@@ -31,7 +36,11 @@ from orchsdk_kubernetes.status import (
 __all__ = ["DeploymentHandler"]
 
 _END = object()
-"""What :func:`_next_status` returns when the watch is over."""
+"""What :meth:`DeploymentHandler._next_status` returns when the watch is over."""
+
+POD_CHECK_SECONDS = 1.0
+"""How often a wait looks at the pods when the deployment itself did not change: pods
+that fail to start, or finish terminating, change no field of the deployment."""
 
 
 class DeploymentHandler(Handler):
@@ -73,15 +82,97 @@ class DeploymentHandler(Handler):
 
     @reads_answers
     def status(self, name: str, namespace: str) -> DeploymentStatus:
-        """The rollout status, by kubectl's rules."""
-        return rollout_status(self.deployment(name, namespace))
+        """The rollout status, by kubectl's rules, less terminating pods and with the
+        failure of the newest revision's pods (see :mod:`~orchsdk_kubernetes.status`)."""
+        return self._status_of(self.deployment(name, namespace))
 
     def watch_status(self, name: str, namespace: str, timeout: float) -> Iterator[DeploymentStatus]:
-        """The rollout status each time the deployment changes, for at most ``timeout``."""
-        events = watch_object(self.client, "deployment", name, namespace, timeout)
-        while (status := _next_status(events, name, namespace)) is not _END:
+        """The rollout status each time the deployment changes, and at least every
+        :data:`POD_CHECK_SECONDS`, for at most ``timeout``."""
+        events = watch_object(
+            self.client, "deployment", name, namespace, timeout, heartbeat=POD_CHECK_SECONDS
+        )
+        while (status := self._next_status(events, name, namespace)) is not _END:
             assert isinstance(status, DeploymentStatus)
             yield status
+
+    @reads_answers
+    def _next_status(
+        self, events: Iterator[dict[str, Any] | None], name: str, namespace: str
+    ) -> DeploymentStatus | object:
+        """The status of the next object the watch yields (``_END`` when it ends); a
+        malformed object or event is :class:`~orchsdk.UnexpectedResponse`."""
+        obj = next(events, _END)
+        if obj is _END:
+            return _END
+        if obj is None:
+            raise NotFound(f"deployment/{name} in {namespace}: not found")
+        assert isinstance(obj, dict)
+        return self._status_of(obj)
+
+    def _status_of(self, deployment: Mapping[str, Any]) -> DeploymentStatus:
+        pods = self.pods(deployment)
+        return rollout_status(deployment, pods, self._failure(deployment, pods))
+
+    def _failure(
+        self, deployment: Mapping[str, Any], pods: builtins.list[dict[str, Any]]
+    ) -> Failure | None:
+        """The first failure of a pod of the newest revision; the ReplicaSets are read only
+        when some pod fails, to tell the newest revision's from an old one's. Until the
+        controller has seen the newest spec, the newest revision it names is an older one."""
+        generation = deployment["metadata"].get("generation") or 0
+        if generation > ((deployment.get("status") or {}).get("observedGeneration") or 0):
+            return None
+        failures = [(pod, failure) for pod in pods if (failure := pod_failure(pod))]
+        if not failures:
+            return None
+        newest = newest_template_hash(deployment, self.replica_sets(deployment))
+        return next(
+            (
+                failure
+                for pod, failure in failures
+                if (pod["metadata"].get("labels") or {}).get(TEMPLATE_HASH_LABEL) == newest
+            ),
+            None,
+        )
+
+    def pods(self, deployment: Mapping[str, Any]) -> builtins.list[dict[str, Any]]:
+        """The pods the deployment's selector matches, terminating ones included."""
+        metadata = deployment["metadata"]
+        what = f"list pods of {metadata['name']}"
+        found = self.client.request(
+            "pod",
+            "list",
+            metadata["namespace"],
+            label_selector=selector_string(deployment["spec"]["selector"]),
+            what=what,
+        )
+        return items_of(found, what)
+
+    @reads_answers
+    def gone(self, name: str, namespace: str) -> bool:
+        """Whether the deployment is deleted and its last pod has terminated (found by the
+        label orchsdk selects on, since the deployment that knew its selector is gone)."""
+        try:
+            self.deployment(name, namespace)
+        except NotFound:
+            what = f"list pods of deleted {name}"
+            found = self.client.request(
+                "pod", "list", namespace, label_selector=f"{SELECTOR_LABEL}={name}", what=what
+            )
+            return not items_of(found, what)
+        return False
+
+    @reads_answers
+    def events(self, name: str, namespace: str) -> builtins.list[Event]:
+        """The Events of the deployment, its ReplicaSets and their pods, oldest first."""
+        deployment = self.deployment(name, namespace)
+        replica_sets = self.replica_sets(deployment)
+        pods = self.pods(deployment)
+        what = f"list events of {name}"
+        found = items_of(self.client.request("event", "list", namespace, what=what), what)
+        names = [rs["metadata"]["name"] for rs in replica_sets]
+        return about(found, [deployment, *replica_sets, *pods], names)
 
     @reads_answers
     def rollback(self, name: str, namespace: str, revision: int | None) -> None:
@@ -138,30 +229,7 @@ class DeploymentHandler(Handler):
 
     @reads_answers
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
-        """The pods of the deployment's ReplicaSets."""
+        """The pods of the deployment's ReplicaSets, terminating ones included (as such)."""
         deployment = self.deployment(name, namespace)
         replica_sets = self.replica_sets(deployment)
-        what = f"list pods of {name}"
-        pods = self.client.request(
-            "pod",
-            "list",
-            namespace,
-            label_selector=selector_string(deployment["spec"]["selector"]),
-            what=what,
-        )
-        return instances_of(name, namespace, replica_sets, items_of(pods, what))
-
-
-@reads_answers
-def _next_status(
-    events: Iterator[dict[str, Any] | None], name: str, namespace: str
-) -> DeploymentStatus | object:
-    """The status of the next object the watch yields (``_END`` when it ends); a malformed
-    object or event is :class:`~orchsdk.UnexpectedResponse`."""
-    obj = next(events, _END)
-    if obj is _END:
-        return _END
-    if obj is None:
-        raise NotFound(f"deployment/{name} in {namespace}: not found")
-    assert isinstance(obj, dict)
-    return rollout_status(obj)
+        return instances_of(name, namespace, replica_sets, self.pods(deployment))

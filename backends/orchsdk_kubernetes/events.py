@@ -30,23 +30,33 @@ RECONNECT_MAX = 2.0
 
 
 def watch_object(
-    client: Client, resource: str, name: str, namespace: str, timeout: float
+    client: Client,
+    resource: str,
+    name: str,
+    namespace: str,
+    timeout: float,
+    *,
+    heartbeat: float | None = None,
 ) -> Iterator[dict[str, Any] | None]:
     """Yields the object (``None`` while it does not exist) each time it changes, until
-    ``timeout``."""
+    ``timeout``; with ``heartbeat``, also the unchanged object after every ``heartbeat``
+    seconds without a change (the server ends each stream then, and it resumes at once),
+    for a caller that also looks at what the object's events do not show."""
     what = f"watch {resource}/{name} in {namespace}"
     selector = f"metadata.name={name}"
     connect = client.timeout[0]
     backoff = Backoff(RECONNECT_FIRST, RECONNECT_MAX, 2.0)
     deadline = time.monotonic() + timeout
     version: str | None = None
+    last: dict[str, Any] | None = None
     while (remaining := deadline - time.monotonic()) > 0:
         if version is None:
             listing = client.request(
                 resource, "list", namespace, field_selector=selector, what=what
             )
             items = items_of(listing, what)
-            yield items[0] if items else None
+            last = items[0] if items else None
+            yield last
             version = listing["metadata"]["resourceVersion"]
             continue
         opened = time.monotonic()
@@ -59,13 +69,14 @@ def watch_object(
                 watch=True,
                 resource_version=version,
                 allow_watch_bookmarks=True,
-                timeout_seconds=max(1, math.ceil(remaining)),
+                timeout_seconds=max(1, math.ceil(min(remaining, heartbeat or remaining))),
                 _request_timeout=(connect, remaining + connect),
                 what=what,
             )
         except ResourceExpired:  # too old to watch from: list again at once
             version = None
             continue
+        ended = False
         try:
             with contextlib.closing(events):
                 for event in events:
@@ -74,14 +85,21 @@ def watch_object(
                         raise status_error(obj, what)
                     version = (obj.get("metadata") or {}).get("resourceVersion", version)
                     if kind != "BOOKMARK":
-                        yield None if kind == "DELETED" else obj
+                        last = None if kind == "DELETED" else obj
+                        yield last
                     if time.monotonic() >= deadline:
                         return
+            ended = True
         except ResourceExpired:
             version = None
         except BackendUnavailable:
             pass  # the stream dropped: resume from the last version seen
-        if time.monotonic() - opened > backoff.maximum:
+        lasted = time.monotonic() - opened
+        if heartbeat is not None and ended and lasted >= heartbeat / 2:
+            backoff.reset()  # the server closed it on time: beat, and resume at once
+            if last is not None and time.monotonic() < deadline:
+                yield last
+        elif lasted > backoff.maximum:
             backoff.reset()
         else:
             backoff.sleep(deadline)

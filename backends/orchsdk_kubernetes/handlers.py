@@ -23,6 +23,7 @@ from orchsdk import (
     Comparison,
     Conflict,
     Endpoint,
+    Event,
     NotFound,
     Resource,
     Secret,
@@ -42,6 +43,7 @@ from orchsdk_kubernetes.object_cache import (
 )
 from orchsdk_kubernetes.parse import parse
 from orchsdk_kubernetes.render import render
+from orchsdk_kubernetes.reports import about
 from orchsdk_kubernetes.status import endpoints_of
 
 __all__ = ["APPLY_PATCH", "FIELD_MANAGER", "LIST_PAGE", "Context", "Handler", "ServiceHandler"]
@@ -203,6 +205,20 @@ class Handler:
             self.seen.forget(key)
             raise
         self.seen.remember(key, ABSENT)
+
+    @reads_answers
+    def events(self, name: str, namespace: str) -> builtins.list[Event]:
+        """The Events about this object, oldest first (``kubectl describe``'s list)."""
+        what = f"get {self.kind.kind.lower()}/{name} in {namespace}"
+        obj = as_object(
+            self.client.request(self.resource, "read", name, namespace, what=what), what
+        )
+        uid = obj["metadata"]["uid"]
+        what = f"list events of {self.kind.kind.lower()}/{name}"
+        found = self.client.request(
+            "event", "list", namespace, field_selector=f"involvedObject.uid={uid}", what=what
+        )
+        return about(items_of(found, what), [obj])
 
     # -- what was seen ---------------------------------------------------------------
 

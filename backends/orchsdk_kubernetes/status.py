@@ -8,6 +8,16 @@ be available; ``ProgressDeadlineExceeded`` means the rollout failed. A deploymen
 :class:`~orchsdk.Instance` objects are the pods its ReplicaSets control (by owner uid, as
 kubectl finds them); a service's :class:`~orchsdk.Endpoint` objects come from its
 EndpointSlices.
+
+Where kubectl stops, so that what orchsdk reports holds on a real cluster:
+
+- A pod with a ``deletionTimestamp`` is *terminating*: never ready, never running, never
+  an endpoint. The deployment controller stops counting it at once, so kubectl calls a
+  scale-down done while its pods still shut down; here the rollout is complete only once
+  they are gone (``DeploymentStatus.terminating`` counts them).
+- A pod of the newest revision that cannot start says why (:func:`pod_failure`): an
+  image that cannot be pulled, a container that crashed twice, a missing secret or config
+  map, no node that fits. The wait then fails at once instead of at the progress deadline.
 """
 
 from __future__ import annotations
@@ -15,14 +25,46 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from orchsdk import DeploymentStatus, Endpoint, Instance, Phase
+from orchsdk import DeploymentStatus, Endpoint, Failure, FailureReason, Instance, Phase
 from orchsdk_kubernetes.labels import REVISION_ANNOTATION
 
-__all__ = ["controlled_by", "endpoints_of", "instances_of", "rollout_status", "selector_string"]
+__all__ = [
+    "TEMPLATE_HASH_LABEL",
+    "controlled_by",
+    "endpoints_of",
+    "instances_of",
+    "newest_template_hash",
+    "pod_failure",
+    "pod_state",
+    "rollout_status",
+    "selector_string",
+]
+
+TEMPLATE_HASH_LABEL = "pod-template-hash"
+"""The label the deployment controller puts on a ReplicaSet and its pods: the template's hash."""
+
+CRASH_RESTARTS = 2
+"""Restarts after which a crash-looping container is a failure, not a hiccup."""
+
+FAILED_WAITS = {
+    "ErrImagePull": FailureReason.IMAGE_PULL,
+    "ImagePullBackOff": FailureReason.IMAGE_PULL,
+    "InvalidImageName": FailureReason.IMAGE_PULL,
+    "ErrImageNeverPull": FailureReason.IMAGE_PULL,
+    "CreateContainerConfigError": FailureReason.CONFIGURATION,
+    "CreateContainerError": FailureReason.CONFIGURATION,
+}
+"""Container waiting reasons that a kubelet gives a container it cannot start, and why."""
 
 
-def rollout_status(deployment: Mapping[str, Any]) -> DeploymentStatus:
-    """The :class:`~orchsdk.DeploymentStatus` of a Deployment object as the server returned it."""
+def rollout_status(
+    deployment: Mapping[str, Any],
+    pods: Iterable[Mapping[str, Any]] = (),
+    failure: Failure | None = None,
+) -> DeploymentStatus:
+    """The :class:`~orchsdk.DeploymentStatus` of a Deployment object as the server returned
+    it, with its ``pods`` (to count the terminating ones) and the ``failure`` of its newest
+    revision, if any."""
     metadata = deployment.get("metadata") or {}
     spec = deployment.get("spec") or {}
     status = deployment.get("status") or {}
@@ -46,6 +88,11 @@ def rollout_status(deployment: Mapping[str, Any]) -> DeploymentStatus:
             message = f"{available} of {updated} updated replicas are available..."
         else:
             phase, message = Phase.COMPLETE, "successfully rolled out"
+    terminating = sum(1 for pod in pods if _terminating(pod))
+    if phase is Phase.COMPLETE and terminating:
+        phase, message = Phase.PROGRESSING, f"{terminating} old pods are terminating..."
+    elif phase is Phase.PROGRESSING and failure is not None:
+        message = str(failure)
     return DeploymentStatus(
         name=name,
         namespace=metadata.get("namespace", ""),
@@ -56,7 +103,75 @@ def rollout_status(deployment: Mapping[str, Any]) -> DeploymentStatus:
         revision=int((metadata.get("annotations") or {}).get(REVISION_ANNOTATION, 0)),
         phase=phase,
         message=message,
+        failure=None if phase is Phase.COMPLETE else failure,
+        terminating=terminating,
     )
+
+
+def pod_failure(pod: Mapping[str, Any]) -> Failure | None:
+    """Why a pod cannot start, from its conditions and container states; None while it
+    runs, starts normally (scheduling, creating, pulling) or terminates."""
+    metadata = pod.get("metadata") or {}
+    if metadata.get("deletionTimestamp"):
+        return None
+    name = metadata.get("name")
+    status = pod.get("status") or {}
+    for condition in status.get("conditions") or []:
+        if (condition.get("type"), condition.get("status")) == ("PodScheduled", "False") and (
+            condition.get("reason") == "Unschedulable"
+        ):
+            message = condition.get("message") or "no node can hold the pod"
+            return Failure(FailureReason.UNSCHEDULABLE, message, name)
+    containers = [
+        *(status.get("initContainerStatuses") or []),
+        *(status.get("containerStatuses") or []),
+    ]
+    for container in containers:
+        waiting = (container.get("state") or {}).get("waiting") or {}
+        reason = waiting.get("reason")
+        if reason in FAILED_WAITS:
+            return Failure(FAILED_WAITS[reason], waiting.get("message") or reason, name)
+        restarts = container.get("restartCount") or 0
+        if reason == "CrashLoopBackOff" and restarts >= CRASH_RESTARTS:
+            last = (container.get("lastState") or {}).get("terminated") or {}
+            exited = f"exit code {last.get('exitCode')}, " if "exitCode" in last else ""
+            message = f"{waiting.get('message') or reason} ({exited}{restarts} restarts)"
+            return Failure(FailureReason.CRASH_LOOP, message, name)
+    if status.get("phase") == "Failed":
+        message = status.get("message") or "the pod's containers exited and are not restarted"
+        return Failure(FailureReason.CRASH_LOOP, message, name)
+    return None
+
+
+def pod_state(pod: Mapping[str, Any]) -> str:
+    """The pod as an :class:`~orchsdk.Instance` state: ``terminating``, ``failed``,
+    ``running`` (every container runs) or ``starting``."""
+    if _terminating(pod):
+        return "terminating"
+    if pod_failure(pod) is not None:
+        return "failed"
+    status = pod.get("status") or {}
+    containers = status.get("containerStatuses") or []
+    running = containers and all("running" in (c.get("state") or {}) for c in containers)
+    return "running" if status.get("phase") == "Running" and running else "starting"
+
+
+def newest_template_hash(
+    deployment: Mapping[str, Any], replica_sets: Iterable[Mapping[str, Any]]
+) -> str | None:
+    """The pod-template-hash of the deployment's newest ReplicaSet (its revision's)."""
+    revision = ((deployment.get("metadata") or {}).get("annotations") or {}).get(
+        REVISION_ANNOTATION
+    )
+    for replica_set in replica_sets:
+        metadata = replica_set.get("metadata") or {}
+        if (metadata.get("annotations") or {}).get(REVISION_ANNOTATION) == revision:
+            return (metadata.get("labels") or {}).get(TEMPLATE_HASH_LABEL)
+    return None
+
+
+def _terminating(pod: Mapping[str, Any]) -> bool:
+    return bool((pod.get("metadata") or {}).get("deletionTimestamp"))
 
 
 def instances_of(
@@ -88,8 +203,9 @@ def instances_of(
                 namespace=namespace,
                 host=status.get("podIP") or "",
                 ports=ports,
-                state=str(status.get("phase", "Unknown")).lower(),
-                ready=any(
+                state=pod_state(pod),
+                ready=not _terminating(pod)
+                and any(
                     c.get("type") == "Ready" and c.get("status") == "True"
                     for c in status.get("conditions") or []
                 ),
@@ -102,10 +218,13 @@ def instances_of(
 def endpoints_of(
     service: str, namespace: str, slices: Iterable[Mapping[str, Any]]
 ) -> list[Endpoint]:
-    """The endpoints of a service: each address of its EndpointSlices on each port."""
+    """The endpoints of a service: each address of its EndpointSlices on each port, but
+    those of terminating pods (which v1.22 and later list, ``terminating: true``)."""
     endpoints = []
     for piece in slices:
         for endpoint in piece.get("endpoints") or []:
+            if (endpoint.get("conditions") or {}).get("terminating"):
+                continue
             ready = (endpoint.get("conditions") or {}).get("ready")
             for address in endpoint.get("addresses") or []:
                 for port in piece.get("ports") or []:
