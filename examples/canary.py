@@ -31,6 +31,7 @@ from orchsdk import (
     HealthCheck,
     Instance,
     Orchestrator,
+    OrchestratorError,
     Port,
     RolloutFailed,
     Service,
@@ -74,7 +75,22 @@ def deploy_stable(orch: Orchestrator) -> Iterator[str]:
     stable = web("web", STABLE_IMAGE, replicas=3, track="stable")
     for result in orch.apply(stable, service, wait=True, timeout=TIMEOUT):
         yield str(result)
-    yield f"service web -> {len(orch.endpoints('web'))} endpoints, all stable ({STABLE_IMAGE})"
+    yield f"service web -> {all_stable(orch)} endpoints, all stable ({STABLE_IMAGE})"
+
+
+def all_stable(orch: Orchestrator) -> int:
+    """How many endpoints the service has, after checking that each one is a ready
+    instance of the stable deployment and that there is one per replica."""
+    stable = {instance.id for instance in orch.instances("web") if instance.ready}
+    endpoints = orch.endpoints("web")
+    others = sorted(str(e.instance) for e in endpoints if e.instance not in stable)
+    replicas = orch.status("web").desired
+    if others or len(endpoints) != replicas:
+        raise OrchestratorError(
+            f"service web has {len(endpoints)} endpoints for {replicas} stable replicas"
+            + (f"; not stable: {', '.join(others)}" if others else "")
+        )
+    return len(endpoints)
 
 
 def deploy_canary(orch: Orchestrator) -> Iterator[str]:
@@ -118,17 +134,16 @@ def promote_or_roll_back(orch: Orchestrator, *, passed: dict[str, bool]) -> Iter
         orch.apply(web("web", image, replicas=3, track="stable"), wait=True, timeout=TIMEOUT)
         after = orch.status("web").revision
         yield f"promoted: web now runs {image} (revision {before} -> {after})"
-    orch.delete(Deployment, "web-canary")
+    orch.delete(Deployment, "web-canary", wait=True, timeout=TIMEOUT)
     yield "canary deleted"
-    stable = orch.get(Deployment, "web")
-    endpoints = orch.endpoints("web")
-    yield f"service web -> {len(endpoints)} endpoints, all stable ({stable.image})"
+    image = orch.get(Deployment, "web").image
+    yield f"service web -> {all_stable(orch)} endpoints, all stable ({image})"
 
 
 def clean_up(orch: Orchestrator) -> Iterator[str]:
     """Delete the service and both deployments (whichever still exist)."""
     for kind, name in ((Service, "web"), (Deployment, "web-canary"), (Deployment, "web")):
-        if orch.delete(kind, name, missing_ok=True):
+        if orch.delete(kind, name, missing_ok=True, wait=True, timeout=TIMEOUT):
             yield f"{kind.kind.lower()}/{name} deleted"
 
 

@@ -9,7 +9,8 @@ them, and starts local emulators (in this process, on 127.0.0.1) when you do not
   Marathon, with the DC/OS token ``DCOS_ACS_TOKEN`` and the secret store
   ``MARATHON_SECRET_STORE`` (``https://master.mesos/secrets/v1``) when set.
 
-Namespaces are created on Kubernetes when missing; on Marathon a namespace is a group,
+Namespaces are created on Kubernetes when missing, and those an example created are
+deleted when it ends (with everything left in them); on Marathon a namespace is a group,
 which Marathon makes for the first app in it.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +33,7 @@ from orchsdk import Orchestrator
 
 __all__ = [
     "Cluster",
+    "Namespaces",
     "Step",
     "StepFailed",
     "both",
@@ -61,10 +64,56 @@ class Cluster:
     secret_store_api: str | None = None
     """Marathon only: the DC/OS secret store API base, when there is one."""
     emulated: bool = False
+    namespaces: Any = None
+    """Kubernetes only: the namespaces of the cluster, to delete those an example made."""
 
     def connect(self, namespace: str) -> Orchestrator:
         """An orchestrator on this cluster, with ``namespace`` as its default namespace."""
+        if self.namespaces is not None:
+            self.namespaces.note(namespace)
         return orchsdk.connect(self.url, namespace=namespace, **self.options)
+
+
+class Namespaces:
+    """The Kubernetes namespaces an example used that did not exist before it; deleted at
+    its end, so that a run leaves nothing behind (the emulators leave nothing anyway)."""
+
+    def __init__(self, context: str | None) -> None:
+        from kubernetes import client, config
+
+        api_client = config.new_client_from_config(context=context)  # type: ignore[no-untyped-call]
+        self._api = client.CoreV1Api(api_client)
+        self._client = client
+        self.made: list[str] = []
+
+    def note(self, name: str) -> None:
+        """Remembers ``name`` if it does not exist yet (orchsdk creates it on first use)."""
+        if name not in self.made and not self._exists(name):
+            self.made.append(name)
+
+    def delete_made(self, timeout: float = 120.0) -> None:
+        """Deletes the namespaces the example made, and waits until they are gone (so that
+        the next run does not find one still terminating)."""
+        for name in self.made:
+            try:
+                self._api.delete_namespace(name)
+            except self._client.ApiException as error:
+                if error.status != 404:
+                    raise
+        deadline = time.monotonic() + timeout
+        while self.made and time.monotonic() < deadline:
+            time.sleep(0.5)
+            self.made = [name for name in self.made if self._exists(name)]
+        self._api.api_client.close()
+
+    def _exists(self, name: str) -> bool:
+        try:
+            self._api.read_namespace(name)
+        except self._client.ApiException as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
 
 
 @contextmanager
@@ -76,7 +125,11 @@ def kubernetes() -> Iterator[Cluster]:
         if context:
             query["context"] = context
         where = f"KUBECONFIG, context {context}" if context else "KUBECONFIG, current context"
-        yield Cluster(f"kubernetes://?{urlencode(query)}", where)
+        namespaces = Namespaces(context)
+        try:
+            yield Cluster(f"kubernetes://?{urlencode(query)}", where, namespaces=namespaces)
+        finally:
+            namespaces.delete_made()
         return
     from orchsdk_kubernetes.testing import KubernetesEmulator
 

@@ -102,7 +102,7 @@ def worker_app(group: str) -> dict[str, Any]:
     return {
         "id": f"/{group}/worker",
         "cmd": "python3 worker.py --queue orders",
-        "instances": 3,
+        "instances": 2,
         "cpus": 0.5,
         "mem": 512,
         "container": {
@@ -125,7 +125,7 @@ def worker_app(group: str) -> dict[str, Any]:
                 "maxConsecutiveFailures": 3,
             }
         ],
-        "constraints": [["hostname", "UNIQUE"], ["zone", "LIKE", "eu-west-1a|eu-west-1b"]],
+        "constraints": [["hostname", "UNIQUE"], ["zone", "LIKE", "zone-a|zone-b"]],
     }
 
 

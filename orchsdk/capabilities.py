@@ -61,6 +61,8 @@ class Capabilities:
     """The backend pushes status changes, so waits need not poll."""
     events: bool = True
     """``Orchestrator.events``: what the orchestrator reported about a deployment."""
+    failure_reasons: bool = True
+    """``DeploymentStatus.failure``: why new instances cannot start, so waits fail fast."""
     reasons: FrozenDict[str, str] = attrs.field(factory=FrozenDict, converter=freeze_mapping)
     """Why each capability that is off is off, by name: the backend's words for users."""
 

@@ -23,7 +23,13 @@ from typing import Any
 
 import attrs
 
-from orchsdk import BackendUnavailable, FieldError, OrchestratorError, UnexpectedResponse
+from orchsdk import (
+    BackendUnavailable,
+    Conflict,
+    FieldError,
+    OrchestratorError,
+    UnexpectedResponse,
+)
 from orchsdk.errors import error_for_status, tls_failure
 
 __all__ = [
@@ -245,6 +251,8 @@ def status_error(
     if status == 0:
         return OrchestratorError(f"{what}: the connection failed: {reason or 'TLS error'}")
     causes = _causes(body)
+    if any(cause.get("reason") == "NamespaceTerminating" for cause in causes):
+        return Conflict(f"{what}: the namespace is being deleted; try again once it is gone")
     conflict = _CONFLICTS.get(reason, "other")
     if conflict == "changed" and any(
         cause.get("reason") == "FieldManagerConflict" for cause in causes

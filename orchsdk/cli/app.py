@@ -54,7 +54,9 @@ from orchsdk.cli.tables import (
     capabilities_table,
     capability_flags,
     endpoints_table,
+    events_table,
     instances_table,
+    latest_warning,
 )
 from orchsdk.cli.target import BadTarget, resolve, safe_url
 from orchsdk.manifests import dump_manifests, load_manifests, manifest_of
@@ -439,14 +441,22 @@ def render(ctx: click.Context, files: tuple[str, ...], target: str | None, outpu
 @cli.command()
 @click.argument("targets", nargs=-1, required=True, metavar="FILE... | KIND NAME")
 @click.option("--ignore-not-found", is_flag=True, help="A missing resource is not an error.")
+@click.option("--wait", is_flag=True, help="Wait until each one and its instances are gone.")
+@_TIMEOUT
 @global_options
 @click.pass_context
-def delete(ctx: click.Context, targets: tuple[str, ...], ignore_not_found: bool) -> int:
+def delete(
+    ctx: click.Context,
+    targets: tuple[str, ...],
+    ignore_not_found: bool,
+    wait: bool,
+    timeout: float,
+) -> int:
     """Delete the resources in manifest FILEs, or one resource by KIND and NAME.
 
     \b
     orchsdk delete web.yaml
-    orchsdk delete deployment web
+    orchsdk delete deployment web --wait
     """
     cls = _kind_or_none(targets[0]) if len(targets) == 2 else None
     if cls is not None and not Path(targets[0]).exists():
@@ -458,7 +468,9 @@ def delete(ctx: click.Context, targets: tuple[str, ...], ignore_not_found: bool)
     with connected(ctx) as orch:
         for kind, name, namespace in items:
             try:
-                existed = orch.delete(kind, name, namespace, missing_ok=ignore_not_found)
+                existed = orch.delete(
+                    kind, name, namespace, missing_ok=ignore_not_found, wait=wait, timeout=timeout
+                )
             except orchsdk.NotFound as error:
                 click.echo(f"error: {one_line(error)}", err=True)
                 code = EXIT_FAILED
@@ -559,7 +571,12 @@ def status(ctx: click.Context, name: str, wait: bool, timeout: float, output: st
             result = _wait_all(orch, [(name, orch.namespace)], timeout)[0]
         else:
             result = orch.status(name)
+        warning = None
+        if output == "table" and not result.done and orch.capabilities.events:
+            warning = latest_warning(orch.events(name))
     _echo_status(output, result)
+    if warning:
+        click.echo(warning)
 
 
 @cli.command()
@@ -577,6 +594,26 @@ def instances(ctx: click.Context, name: str, output: str) -> None:
         found = orch.instances(name)
     if not _echo_data(output, found):
         instances_table(found)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--kind", "kind", default="deployment", show_default=True, help="The kind of NAME.")
+@_OUTPUT
+@global_options
+@click.pass_context
+def events(ctx: click.Context, name: str, kind: str, output: str) -> None:
+    """List what the orchestrator reported about NAME, oldest first: for a deployment
+    also its revisions and instances (pulls, starts, crashes, scheduling failures).
+
+    \b
+    orchsdk events web
+    orchsdk events web --kind service -o json
+    """
+    with connected(ctx) as orch:
+        found = orch.events(name, kind=_kind(kind))
+    if not _echo_data(output, found):
+        events_table(found)
 
 
 @cli.command()

@@ -7,6 +7,7 @@ commands redact before they print.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,13 +22,15 @@ __all__ = ["dump_json", "dump_yaml", "echo_table", "plain", "ports_text"]
 
 
 def plain(value: Any) -> Any:
-    """attrs objects, enums, mappings and tuples as JSON-ready data."""
+    """attrs objects, enums, times, mappings and tuples as JSON-ready data."""
     if attrs.has(type(value)):
         return {
             field.name: plain(getattr(value, field.name)) for field in attrs.fields(type(value))
         }
     if isinstance(value, enum.Enum):
         return plain(value.value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -15,6 +15,8 @@ from orchsdk import (
     ConfigMap,
     Deployment,
     Endpoint,
+    Event,
+    EventType,
     Instance,
     Orchestrator,
     Resource,
@@ -28,7 +30,9 @@ __all__ = [
     "capabilities_table",
     "capability_flags",
     "endpoints_table",
+    "events_table",
     "instances_table",
+    "latest_warning",
 ]
 
 
@@ -101,6 +105,27 @@ def instances_table(found: Sequence[Instance]) -> None:
 def endpoints_table(found: Sequence[Endpoint]) -> None:
     rows = [[e.address, e.port_name, e.protocol, e.ready, e.instance] for e in found]
     echo_table(["ADDRESS", "PORT NAME", "PROTOCOL", "READY", "INSTANCE"], rows)
+
+
+def events_table(found: Sequence[Event]) -> None:
+    rows = [
+        [
+            e.time.isoformat(timespec="seconds") if e.time else "-",
+            e.type.value,
+            e.reason,
+            e.object,
+            e.count,
+            e.message,
+        ]
+        for e in found
+    ]
+    echo_table(["TIME", "TYPE", "REASON", "OBJECT", "COUNT", "MESSAGE"], rows)
+
+
+def latest_warning(found: Sequence[Event]) -> str | None:
+    """The newest warning among events, as ``status`` shows it under the rollout."""
+    warnings = [event for event in found if event.type is EventType.WARNING]
+    return f"latest warning: {warnings[-1]}" if warnings else None
 
 
 def capabilities_table(caps: Capabilities) -> None:

@@ -69,7 +69,7 @@ class FailureContract:
 
     # -- fail fast, with the reason ------------------------------------------------
 
-    @requires()
+    @requires("failure_reasons")
     def test_image_that_cannot_be_pulled_fails_the_rollout(
         self, orch: TrackingOrchestrator
     ) -> None:
@@ -77,14 +77,14 @@ class FailureContract:
         assert failed.reason is FailureReason.IMAGE_PULL
         assert UNPULLABLE in str(failed)
 
-    @requires()
+    @requires("failure_reasons")
     def test_container_that_keeps_exiting_fails_the_rollout(
         self, orch: TrackingOrchestrator
     ) -> None:
         failed = self.rollout_fails(orch, web(command=["false"]))
         assert failed.reason is FailureReason.CRASH_LOOP
 
-    @requires()
+    @requires("failure_reasons")
     def test_instance_that_no_node_can_hold_fails_the_rollout(
         self, orch: TrackingOrchestrator
     ) -> None:
@@ -92,14 +92,14 @@ class FailureContract:
         assert failed.reason is FailureReason.UNSCHEDULABLE
         assert "cpu" in str(failed).lower()
 
-    @requires("placement")
+    @requires("failure_reasons", "placement")
     def test_placement_that_no_node_satisfies_fails_the_rollout(
         self, orch: TrackingOrchestrator
     ) -> None:
         failed = self.rollout_fails(orch, web(placement=[Constraint("zone", "in", ["nowhere"])]))
         assert failed.reason is FailureReason.UNSCHEDULABLE
 
-    @requires("secrets")
+    @requires("failure_reasons", "secrets")
     def test_secret_deleted_under_a_deployment_fails_its_new_instances(
         self, orch: TrackingOrchestrator
     ) -> None:
@@ -111,14 +111,14 @@ class FailureContract:
         assert raised.value.reason is FailureReason.CONFIGURATION
         assert "db" in str(raised.value)
 
-    @requires()
+    @requires("failure_reasons")
     def test_failure_names_an_instance_listed_as_failed(self, orch: TrackingOrchestrator) -> None:
         failed = self.rollout_fails(orch, web(image=UNPULLABLE))
         states = {instance.id: instance.state for instance in orch.instances("web")}
         assert failed.instance is not None
         assert states[failed.instance] == "failed"
 
-    @requires()
+    @requires("failure_reasons")
     def test_status_names_the_failure_without_a_wait(self, orch: TrackingOrchestrator) -> None:
         self.rollout_fails(orch, web(image=UNPULLABLE))
         status = orch.status("web")
@@ -126,7 +126,7 @@ class FailureContract:
         assert status.failure.reason is FailureReason.IMAGE_PULL
         assert not status.done
 
-    @requires()
+    @requires("failure_reasons")
     def test_fixed_spec_rolls_out_after_a_failed_one(self, orch: TrackingOrchestrator) -> None:
         self.rollout_fails(orch, web(image=UNPULLABLE))
         orch.apply(web(), wait=True, timeout=self.timeout)
@@ -136,7 +136,7 @@ class FailureContract:
 
     # -- events --------------------------------------------------------------------
 
-    @requires("events")
+    @requires("events", "failure_reasons")
     def test_events_tell_why_a_rollout_failed(self, orch: TrackingOrchestrator) -> None:
         self.rollout_fails(orch, web(image=UNPULLABLE))
         warnings = [event for event in orch.events("web") if event.type is EventType.WARNING]
@@ -180,7 +180,7 @@ class FailureContract:
     def test_secret_of_another_namespace_does_not_satisfy_a_reference(
         self, orch: TrackingOrchestrator, namespace: str
     ) -> None:
-        other = TrackingOrchestrator(orch.backend, namespace=f"{namespace}-other")
+        other = TrackingOrchestrator(orch.backend, namespace=f"{namespace}-b")
         try:
             other.apply(Secret("db", data={"password": "one"}))
             with pytest.raises(ValidationError) as raised:

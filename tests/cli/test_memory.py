@@ -14,6 +14,7 @@ from cli_runner import Invoke
 
 import orchsdk
 from orchsdk import Backend, Capabilities, NotFound, OrchestratorError
+from orchsdk.testing.failures import eventually
 
 Write = Callable[[str, str], Path]
 
@@ -377,3 +378,70 @@ def test_a_failed_apply_says_what_was_applied_before_it(
     assert result.code == 1
     assert result.stdout.splitlines() == ["secret/db created", "deployment/web created"]
     assert result.stderr == "error: service/web is locked\n"
+
+
+def test_events_lists_what_happened_to_a_deployment_oldest_first(
+    invoke: Invoke, memory: str, applied: Path
+) -> None:
+    result = invoke("events", "web", "--backend", memory)
+
+    assert result.code == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split()[:4] == ["TIME", "TYPE", "REASON", "OBJECT"]
+    assert any(" Started " in row for row in rows)
+
+
+def test_events_as_json_are_the_portable_event_fields(
+    invoke: Invoke, memory: str, applied: Path
+) -> None:
+    events = json.loads(invoke("events", "web", "-o", "json", "--backend", memory).stdout)
+
+    assert {"time", "type", "reason", "message", "object", "count"} <= set(events[0])
+
+
+def test_wait_on_an_unpullable_image_fails_at_once_with_the_reason(
+    invoke: Invoke, memory: str, write: Write
+) -> None:
+    bad = write("bad.yaml", web(image="registry.invalid/web:1"))
+
+    result = invoke("apply", bad, "--wait", "--timeout", "60", "--backend", memory)
+
+    assert result.code == 1
+    assert "image-pull" in result.stderr
+    assert 'cannot pull image "registry.invalid/web:1"' in result.stderr
+
+
+def test_status_of_a_failing_rollout_shows_the_latest_warning(
+    invoke: Invoke, memory: str, write: Write
+) -> None:
+    assert (
+        invoke(
+            "apply", write("bad.yaml", web(image="registry.invalid/web:1")), "--backend", memory
+        ).code
+        == 0
+    )
+
+    def warned() -> bool:
+        return "latest warning: " in invoke("status", "web", "--backend", memory).stdout
+
+    assert eventually(warned, 10.0)
+    status = invoke("status", "web", "--backend", memory)
+    assert status.code == 0
+    assert status.stdout.splitlines()[-1].startswith("latest warning: ")
+    assert "registry.invalid/web:1" in status.stdout
+
+
+def test_events_of_a_missing_deployment_fail_with_not_found(invoke: Invoke, memory: str) -> None:
+    result = invoke("events", "absent", "--backend", memory)
+
+    assert result.code == 1
+    assert "not found" in result.stderr
+
+
+def test_delete_with_wait_returns_once_the_deployment_is_gone(
+    invoke: Invoke, memory: str, applied: Path
+) -> None:
+    result = invoke("delete", "deployment", "web", "--wait", "--timeout", "30", "--backend", memory)
+
+    assert (result.code, result.stdout) == (0, "deployment/web deleted\n")
+    assert invoke("get", "deployment", "web", "--backend", memory).code == 1

@@ -18,6 +18,7 @@ from orchsdk_kubernetes.testing import KubernetesEmulator
 
 import orchsdk
 from orchsdk import Action, Autoscaler, Deployment, Orchestrator, Port, Secret
+from orchsdk.testing.failures import eventually
 
 T = TypeVar("T")
 
@@ -95,11 +96,11 @@ def replicas(emulator: KubernetesEmulator) -> int:
 
 
 def autoscaled(emulator: KubernetesEmulator, orch: Orchestrator) -> None:
-    """``web`` at 2 replicas, then handed to an HPA that scaled it to its minimum, 3."""
+    """``web`` at 2 replicas, then handed to an HPA that scaled it to its minimum, 3, at
+    its first sync."""
     orch.apply(web())
     orch.apply(scaler())
-    emulator.settle()
-    assert replicas(emulator) == 3
+    assert eventually(lambda: replicas(emulator) == 3, 5.0)
 
 
 # -- request counts --------------------------------------------------------------------

@@ -56,6 +56,7 @@ def test_names_lists_every_flag_in_declaration_order() -> None:
         "rollback",
         "status_stream",
         "events",
+        "failure_reasons",
     )
 
 
@@ -217,6 +218,7 @@ NOT_ABOUT_A_FIELD = {
     "rollback": "an operation, checked by Orchestrator.rollback",
     "status_stream": "how waits follow a rollout",
     "events": "an operation, checked by Orchestrator.events",
+    "failure_reasons": "what a status says, not a field of a spec",
 }
 
 

@@ -5,12 +5,14 @@ status see what they would see on a cluster:
 
 - **deployment**: see :mod:`.deployments`;
 - **replica set**: creates and deletes pods to match ``spec.replicas``;
-- **kubelet** (:meth:`Controllers.tick`): pending pods start and become ready one step
-  after they were created, unless their deployment is held or failed;
+- **scheduler and kubelet** (:mod:`.kubelet`, one step per :meth:`Controllers.tick`):
+  pending pods start and become ready one step after they were created, unless their
+  deployment is held or failed, or they fail as on a real cluster; stopped pods linger;
 - **endpoint slices**: one slice per Service with a selector, listing the matching pods;
 - **service load balancer**: gives LoadBalancer Services an ingress IP;
 - **horizontal pod autoscaler**: keeps the target's replicas within min/max (the
-  emulator has no metrics; tests can make it recommend a count);
+  emulator has no metrics; tests can make it recommend a count), first acting
+  ``autoscaler_delay`` seconds after it is created, as its sync period;
 - **namespace** finalization and **garbage collection** by ownerReferences.
 
 All of it runs under the store lock, synchronously after each API write
@@ -21,11 +23,13 @@ returns; only pod start-up takes time, one *step* per tick of the emulator's clo
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
+import time
 from typing import Any
 
 from orchsdk_kubernetes.testing.deployments import DeploymentController
+from orchsdk_kubernetes.testing.event_recorder import EventRecorder
+from orchsdk_kubernetes.testing.kubelet import Kubelet
 from orchsdk_kubernetes.testing.objects import (
     DEPLOYMENT,
     HASH_LABEL,
@@ -51,15 +55,23 @@ from orchsdk_kubernetes.testing.selectors import from_object
 __all__ = ["Controllers"]
 
 Obj = dict[str, Any]
-_NODES = (("emulator-node-1", "172.18.0.2"), ("emulator-node-2", "172.18.0.3"))
 
 
 class Controllers:
     """The emulated controller manager and kubelet, plus the state tests steer."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        termination_seconds: float = 0.0,
+        autoscaler_delay: float = 0.0,
+    ) -> None:
         self.registry = registry
         self.store = registry.store
+        self.events = EventRecorder(registry)
+        self.kubelet = Kubelet(registry, self.events, termination_seconds)
+        self.autoscaler_delay = autoscaler_delay
         self.deployments = DeploymentController(registry)
         # Deployments whose new pods the kubelet must not start (RolloutControl.hold).
         self.held: set[Key] = set()
@@ -69,9 +81,11 @@ class Controllers:
         # need a pass for reasons the store does not see (hold, fail, recommendations).
         self._seen = 0
         self._touched: set[str] = set()
-        self._pod_ips = (f"10.244.{n // 250}.{n % 250 + 2}" for n in itertools.count())
         self._lb_ips = (f"172.18.255.{200 + n % 50}" for n in itertools.count())
-        self._nodes = itertools.cycle(_NODES)
+        # HPAs waiting for their first sync: uid -> (namespace, the time.monotonic() due),
+        # and those past it.
+        self._autoscalers_due: dict[str, tuple[str, float]] = {}
+        self._autoscalers_acting: set[str] = set()
 
     @property
     def failed(self) -> dict[Key, str]:
@@ -125,6 +139,9 @@ class Controllers:
         """
         with self.store.lock:
             self._touched |= self.deployments.check_deadlines()
+            self._touched |= set(self.kubelet.reap())
+            clock = time.monotonic()
+            self._touched |= {ns for ns, due in self._autoscalers_due.values() if due <= clock}
             owners = self._pod_owners()
             for pod in self.store.list(POD):
                 if is_ready(pod) or pod["metadata"].get("deletionTimestamp"):
@@ -136,7 +153,7 @@ class Controllers:
                     continue
                 if key is not None and self.failed.get(key) == template_hash:
                     continue
-                self._start(pod)
+                self.kubelet.step(pod)
             self.settle()
 
     def _pod_owners(self) -> dict[str, tuple[Key | None, str | None]]:
@@ -163,6 +180,7 @@ class Controllers:
         for key, obj in self.store.all_objects(name):
             self.registry.remove(by_key(key), name, obj["metadata"]["name"])
         self.store.remove(NAMESPACE, "", name)
+        self.kubelet.forget(name)
         self.held = {held for held in self.held if held[0] != name}
         for failed in [failed for failed in self.failed if failed[0] == name]:
             del self.failed[failed]
@@ -173,7 +191,10 @@ class Controllers:
         for key, obj in self.store.all_objects(namespace):
             references = obj["metadata"].get("ownerReferences") or []
             if references and all(self.store.by_uid(r.get("uid", "")) is None for r in references):
-                self.registry.remove(by_key(key), namespace, obj["metadata"]["name"])
+                if by_key(key) is POD:
+                    self.kubelet.terminate(obj)
+                else:
+                    self.registry.remove(by_key(key), namespace, obj["metadata"]["name"])
 
     # -- replica sets and pods -------------------------------------------------------------
 
@@ -203,7 +224,7 @@ class Controllers:
             doomed = ranked[: len(pods) - wanted]
             ordered_doomed = sorted(doomed, key=lambda p: (is_ready(p), p["metadata"]["name"]))
             for pod in ordered_doomed:
-                self.registry.remove(POD, namespace, pod["metadata"]["name"])
+                self.kubelet.terminate(pod)
             names = {p["metadata"]["name"] for p in doomed}
             pods = [p for p in pods if p["metadata"]["name"] not in names]
             changed = True
@@ -246,9 +267,8 @@ class Controllers:
         if template_meta.get("annotations"):
             pod_meta["annotations"] = dict(template_meta["annotations"])
         pod_meta["ownerReferences"] = [owner_reference(rs, "ReplicaSet", "apps/v1")]
-        node, host_ip = next(self._nodes)
         spec = copy.deepcopy(template.get("spec") or {})
-        spec["nodeName"] = node
+        node, message = self.kubelet.place(spec, metadata["namespace"])
         body = {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec}
         pod = self.registry.create(
             POD,
@@ -257,66 +277,10 @@ class Controllers:
             manager=MANAGER,
             validate=False,
         )
-        stamp = now()
-        pod_ip = next(self._pod_ips)
-        status = {
-            "phase": "Pending",
-            "conditions": [
-                {
-                    "type": "PodScheduled",
-                    "status": "True",
-                    "lastProbeTime": None,
-                    "lastTransitionTime": stamp,
-                }
-            ],
-            "hostIP": host_ip,
-            "hostIPs": [{"ip": host_ip}],
-            "podIP": pod_ip,
-            "podIPs": [{"ip": pod_ip}],
-            "startTime": stamp,
-            "containerStatuses": [
-                {
-                    "name": container["name"],
-                    "state": {"waiting": {"reason": "ContainerCreating"}},
-                    "lastState": {},
-                    "ready": False,
-                    "restartCount": 0,
-                    "image": container.get("image", ""),
-                    "imageID": "",
-                    "started": False,
-                }
-                for container in spec.get("containers") or []
-            ],
-            "qosClass": _qos_class(spec),
-        }
+        status = self.kubelet.first_status(pod, node, message)
         return self.registry.write(
             POD, {**pod, "status": status}, manager=KUBELET, subresource="status"
         )
-
-    def _start(self, pod: Obj) -> None:
-        """The kubelet's part: containers running, the pod Ready."""
-        stamp = now()
-        status = copy.deepcopy(pod.get("status") or {})
-        status["phase"] = "Running"
-        status["conditions"] = [
-            {"type": kind, "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp}
-            for kind in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady")
-        ] + [c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"]
-        for container in status.get("containerStatuses") or []:
-            digest = hashlib.sha256(container["image"].encode()).hexdigest()
-            container.update(
-                {
-                    "state": {"running": {"startedAt": stamp}},
-                    "ready": True,
-                    "started": True,
-                    "imageID": f"{container['image'].split(':')[0]}@sha256:{digest}",
-                    "containerID": "containerd://"
-                    + hashlib.sha256(
-                        f"{pod['metadata']['uid']}/{container['name']}".encode()
-                    ).hexdigest(),
-                }
-            )
-        self.registry.write(POD, {**pod, "status": status}, manager=KUBELET, subresource="status")
 
     # -- services --------------------------------------------------------------------------
 
@@ -351,15 +315,14 @@ class Controllers:
             for pod in self.store.list(POD, namespace)
             if chosen.matches(pod["metadata"].get("labels"))
             and (pod.get("status") or {}).get("podIP")
-            and not pod["metadata"].get("deletionTimestamp")
         ]
         endpoints = [
             {
                 "addresses": [pod["status"]["podIP"]],
                 "conditions": {
-                    "ready": is_ready(pod),
+                    "ready": is_ready(pod) and not pod["metadata"].get("deletionTimestamp"),
                     "serving": is_ready(pod),
-                    "terminating": False,
+                    "terminating": bool(pod["metadata"].get("deletionTimestamp")),
                 },
                 "nodeName": pod["spec"].get("nodeName"),
                 "targetRef": {
@@ -427,6 +390,14 @@ class Controllers:
     def _sync_autoscaler(self, hpa: Obj) -> bool:
         metadata, spec = hpa["metadata"], hpa["spec"]
         namespace = metadata["namespace"]
+        if self.autoscaler_delay > 0 and metadata["uid"] not in self._autoscalers_acting:
+            _, due = self._autoscalers_due.setdefault(
+                metadata["uid"], (namespace, time.monotonic() + self.autoscaler_delay)
+            )
+            if due > time.monotonic():
+                return False
+            del self._autoscalers_due[metadata["uid"]]
+            self._autoscalers_acting.add(metadata["uid"])
         target_ref = spec.get("scaleTargetRef") or {}
         kinds = {"Deployment": DEPLOYMENT, "ReplicaSet": REPLICASET}
         rt = kinds.get(target_ref.get("kind", ""))
@@ -577,18 +548,3 @@ def _named_port(pods: list[Obj], name: str, protocol: str) -> int | None:
                 if port.get("name") == name and port.get("protocol", "TCP") == protocol:
                     return int(port["containerPort"])
     return None
-
-
-def _qos_class(spec: Obj) -> str:
-    containers = spec.get("containers") or []
-    requests = [(c.get("resources") or {}).get("requests") or {} for c in containers]
-    limits = [(c.get("resources") or {}).get("limits") or {} for c in containers]
-    if not any(requests) and not any(limits):
-        return "BestEffort"
-    guaranteed = all(
-        lim.get("cpu")
-        and lim.get("memory")
-        and all(req.get(k, lim[k]) == lim[k] for k in ("cpu", "memory"))
-        for req, lim in zip(requests, limits, strict=True)
-    )
-    return "Guaranteed" if guaranteed else "Burstable"

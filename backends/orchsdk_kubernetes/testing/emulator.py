@@ -41,6 +41,13 @@ CONTEXT = "orchsdk-emulator"
 _SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
+def _clocked(seconds: float | None, auto: bool, default: float) -> float:
+    """A duration the clock measures: the given one, its default, or 0 without a clock."""
+    if not auto:
+        return 0.0
+    return default if seconds is None else seconds
+
+
 def _resource(kind_or_plural: str) -> ResourceType:
     for rt in RESOURCES:
         if kind_or_plural in (rt.kind, rt.plural, rt.singular, *rt.short_names):
@@ -145,6 +152,11 @@ class KubernetesEmulator:
     with another token gets 401, one without is let in unless ``require_token`` (kubectl
     sends no token over plain HTTP).
     ``namespaces``: created at start, besides the system ones (``default`` etc.).
+    ``termination_seconds``: how long a stopped pod lingers, terminating and not ready,
+    before it is gone (envtest's kubelet: 1 s; a real pod: up to its grace period);
+    ``autoscaler_delay``: how long after it is created an HPA first acts (a real
+    controller's sync period: 15 s, envtest's 5 s). Both are 0 without the clock
+    (``auto=False``), where only :attr:`control` moves time.
     """
 
     def __init__(
@@ -159,13 +171,19 @@ class KubernetesEmulator:
         watch_timeout: float = 1800.0,
         bookmark_seconds: float = 60.0,
         history_limit: int = 20000,
+        termination_seconds: float | None = None,
+        autoscaler_delay: float | None = None,
     ) -> None:
         self.rollout_seconds = rollout_seconds
         self.auto = auto
         self.token = token or secrets.token_urlsafe(24)
         self.store = Store(history_limit=history_limit)
         self.registry = Registry(self.store, validate=validate)
-        self.controllers = Controllers(self.registry)
+        self.controllers = Controllers(
+            self.registry,
+            termination_seconds=_clocked(termination_seconds, auto, rollout_seconds / 5),
+            autoscaler_delay=_clocked(autoscaler_delay, auto, rollout_seconds / 2),
+        )
         self.router = Router(
             self.registry,
             self.controllers,

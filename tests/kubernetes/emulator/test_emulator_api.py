@@ -555,7 +555,8 @@ def test_deleting_a_deployment_cascades_to_its_replica_sets_and_pods(
         },
     }
     assert cluster.replica_sets(ns) == []
-    assert cluster.pods(ns) == []
+    assert all(pod["metadata"].get("deletionTimestamp") for pod in cluster.pods(ns))
+    wait_for(lambda: cluster.pods(ns) == [])
 
 
 def test_orphan_propagation_keeps_the_replica_sets(cluster: Cluster, ns: str) -> None:
