@@ -435,9 +435,7 @@ class Orchestrator:
                 "events",
                 self.capabilities.reason("events"),
             )
-        return self._call(
-            lambda: self.backend.events(cls, name, namespace), f"events of {name}"
-        )
+        return self._call(lambda: self.backend.events(cls, name, namespace), f"events of {name}")
 
     def endpoints(self, service: str, namespace: str | None = None) -> builtins.list[Endpoint]:
         """The addresses behind a service."""

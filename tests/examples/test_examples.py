@@ -1,9 +1,12 @@
-"""Every example runs against the local emulators, as a user runs it: a subprocess, a timeout.
+"""Every example runs as a user runs it (a subprocess, a timeout) on two tiers: the local
+emulators, and the live Kubernetes control plane ``ORCHSDK_LIVE_KUBERNETES`` names (with
+Marathon still emulated), where each must also delete every namespace it made.
 
-The runs start together (module fixture) and each test waits for its own, so the whole
-module takes about as long as the slowest example rather than the sum of all of them.
+The runs of a tier start together (module fixture) and each test waits for its own, so a
+tier takes about as long as its slowest example rather than the sum of all of them.
 Cluster settings of the developer's shell (``KUBECONFIG``, ``MARATHON_URL``, ...) are
-removed: the examples must start their own emulators here, never touch a real cluster.
+removed: on the emulator tier the examples must start their own emulators, never touch a
+real cluster.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +56,7 @@ def closed_port() -> int:
 EXTRA_ENV = {
     "quickstart-unreachable-marathon": {"MARATHON_URL": f"http://127.0.0.1:{closed_port()}"}
 }
+LIVE_CONTEXT = os.environ.get("ORCHSDK_LIVE_KUBERNETES")
 
 
 @attrs.frozen
@@ -69,19 +74,45 @@ def environment(extra: dict[str, str]) -> dict[str, str]:
     return {**env, **extra}
 
 
-@pytest.fixture(scope="module")
+def live_environment(name: str) -> dict[str, str]:
+    """What makes a run use the live control plane: its kubeconfig and context, and a
+    namespace of its own (runs of one tier go at once)."""
+    assert LIVE_CONTEXT is not None
+    return {
+        "KUBECONFIG": os.environ.get("KUBECONFIG", ""),
+        "KUBE_CONTEXT": LIVE_CONTEXT,
+        "ORCHSDK_NAMESPACE": f"{name}-{uuid.uuid4().hex[:6]}",
+    }
+
+
+def live_namespaces() -> set[str]:
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(context=LIVE_CONTEXT)
+    with api_client:
+        return {ns.metadata.name for ns in client.CoreV1Api(api_client).list_namespace().items}
+
+
+@pytest.fixture(scope="module", params=["emulators", "live"])
 def runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Run]]:
-    """Starts every run this session needs at once; gives the finished runs by name."""
+    """Starts every run this session needs at once, on one tier; gives the finished runs
+    by name. On the live tier, no run may leave a namespace behind."""
+    live = request.param == "live"
+    if live and LIVE_CONTEXT is None:
+        pytest.skip("live tier: set ORCHSDK_LIVE_KUBERNETES to a context")
     wanted = {
         item.callspec.params["name"]
         for item in request.session.items
         if item.path == Path(__file__) and hasattr(item, "callspec")
     }
+    before = live_namespaces() if live else set()
     started = {
         name: subprocess.Popen(
             [sys.executable, str(EXAMPLES / RUNS[name][0]), *RUNS[name][1:]],
             cwd=ROOT,
-            env=environment(EXTRA_ENV.get(name, {})),
+            env=environment(
+                {**EXTRA_ENV.get(name, {}), **(live_environment(name) if live else {})}
+            ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -98,6 +129,8 @@ def runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Run]]:
                 stdout, stderr = process.communicate()
                 stderr += f"\n(killed after {TIMEOUT:g}s)"
             finished[name] = Run(process.returncode, stdout, stderr)
+        if live:
+            assert live_namespaces() <= before, "an example left a namespace behind"
         yield finished
     finally:
         for process in started.values():
