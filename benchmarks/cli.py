@@ -17,6 +17,7 @@ import attrs
 from benchmarks import (
     bench_apply,
     bench_concurrency,
+    bench_failures,
     bench_import,
     bench_render,
     bench_requests,
@@ -35,6 +36,7 @@ BENCHMARKS: dict[str, Callable[[Config], dict[str, Any]]] = {
     "wait": bench_wait.run,
     "render": bench_render.run,
     "concurrency": bench_concurrency.run,
+    "failures": bench_failures.run,
 }
 """Every benchmark, in the order they run, by the name ``--only`` takes."""
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("import", "apply", "requests", "wait", "render", "concurrency")
+BENCHMARKS = ("import", "apply", "requests", "wait", "render", "concurrency", "failures")
 SIDES = ("orchsdk", "baseline")
 
 
