@@ -810,6 +810,7 @@ def test_get_then_apply_of_marathons_example_sends_no_write_and_a_change_keeps_t
 
     app = raml_variants()[3]  # the RAML example with a secret the spec can name
     app["secrets"] = {"db/password": {"source": "shop/db/password"}}
+    app["constraints"] = [["hostname", "LIKE", "agent-2.*"]]  # its srv2.* fits no agent here
     with orchsdk.connect(emulator.url, namespace="shop") as orch:  # the secret it refers to
         orch.apply(Secret("db", data={"password": "kerberos"}))
     response = requests.post(f"{emulator.marathon_url}/v2/apps", json=app, timeout=10)

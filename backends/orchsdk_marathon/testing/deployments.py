@@ -2,15 +2,17 @@
 
 A write that changes an app starts a :class:`Deployment`. Each *tick* advances every
 task one stage (``TASK_STAGING`` -> ``TASK_RUNNING`` -> healthy, when the app has
-health checks), then lets each deployment kill and launch tasks as its app's
-``upgradeStrategy`` allows, the way Marathon's ``TaskReplaceActor`` does:
+health checks; see :mod:`.lifecycle` for failures and kills), then lets each deployment
+kill and launch tasks as its app's ``upgradeStrategy`` allows, the way Marathon's
+``TaskReplaceActor`` does:
 
 - at least ``ceil(instances * minimumHealthCapacity)`` ready tasks stay up, and
 - at most ``floor(instances * (1 + maximumOverCapacity))`` tasks run at once (one more
   when both bounds are equal, else a rolling restart could never start).
 
 A deployment is done when its app runs ``instances`` ready tasks of the target
-configuration; then it leaves ``/v2/deployments`` and ``deployment_success`` is sent.
+configuration, none still queued and none still being killed; then it leaves
+``/v2/deployments`` and ``deployment_success`` is sent.
 While it runs, the app is locked: a write without ``force=true`` gets Marathon's 409.
 
 A background clock ticks every ``tick_seconds``; tests can instead hold an app's
@@ -26,9 +28,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchsdk_marathon.testing.events import EventBus
+from orchsdk_marathon.testing.lifecycle import Lifecycle
 from orchsdk_marathon.testing.model import config_of
-from orchsdk_marathon.testing.state import AppRecord, Store, Task
+from orchsdk_marathon.testing.state import AppRecord, Task
 
 __all__ = ["Deployment", "DeploymentEngine", "Locked"]
 
@@ -116,10 +118,11 @@ class DeploymentEngine:
     Every method expects the caller to hold ``store.lock`` (the clock takes it itself).
     """
 
-    def __init__(self, store: Store, bus: EventBus, *, tick_seconds: float) -> None:
-        self.store = store
-        self.bus = bus
-        self.tick_seconds = tick_seconds
+    def __init__(self, lifecycle: Lifecycle) -> None:
+        self.store = lifecycle.store
+        self.bus = lifecycle.bus
+        self.tasks = lifecycle
+        self.tick_seconds = lifecycle.tick_seconds
         self.deployments: dict[str, Deployment] = {}
         self.held: set[str] = set()
         self._stop = threading.Event()
@@ -150,7 +153,7 @@ class DeploymentEngine:
         """One tick for every app and deployment that is not held."""
         for record in list(self.store.apps.values()):
             if record.id not in self.held:
-                self._advance_tasks(record)
+                self.tasks.advance(record)
         for deployment in list(self.deployments.values()):
             if not set(deployment.apps) & self.held:
                 self._tick(deployment)
@@ -159,7 +162,7 @@ class DeploymentEngine:
         """One tick for one app and its deployments, held or not."""
         record = self.store.app(app_id)
         if record is not None:
-            self._advance_tasks(record)
+            self.tasks.advance(record)
         for deployment in self.of_app(app_id):
             self._tick(deployment)
 
@@ -170,9 +173,12 @@ class DeploymentEngine:
         return [d for d in self.deployments.values() if app_id in d.apps]
 
     def busy(self, app_id: str) -> bool:
-        """Whether ``app_id`` has a deployment or tasks that are not yet ready."""
+        """Whether ``app_id`` has a deployment, tasks that are not yet ready, or instances
+        still to launch."""
         record = self.store.app(app_id)
-        unsettled = record is not None and any(not task.ready for task in record.tasks)
+        unsettled = record is not None and (
+            any(not task.ready for task in record.tasks) or bool(record.queue.pending)
+        )
         return bool(self.of_app(app_id)) or unsettled
 
     # -- starting, cancelling, reverting ----------------------------------------------
@@ -250,9 +256,10 @@ class DeploymentEngine:
             kept = {task.id for task in deployment.snapshot}
             launched = [task for task in record.tasks if task.id not in kept]
             if not launched and deployment.target is not None:  # failed before it launched
-                launched = [self._launch(record, deployment.target)]
+                launched = [self.store.new_task(deployment.target, self.store.agents[0])]
+            record.queue.pending.clear()
             for task in launched:
-                self._kill(record, task, "TASK_FAILED")
+                self.tasks.remove(record, task, "TASK_FAILED")
                 record.last_task_failure = {
                     "appId": record.id,
                     "host": task.host,
@@ -295,31 +302,16 @@ class DeploymentEngine:
 
     # -- one tick --------------------------------------------------------------------
 
-    def _advance_tasks(self, record: AppRecord) -> None:
-        """Moves each task one stage on: staged -> running -> healthy."""
-        for task in record.tasks:
-            if task.state == "TASK_STAGING":
-                task.state = "TASK_RUNNING"
-                task.started_at = self.store.now()
-                self._status(task, "TASK_RUNNING")
-            elif task.state == "TASK_RUNNING" and task.health_checks and task.healthy is None:
-                task.healthy = True
-                task.first_success = self.store.now()
-                self.bus.publish(
-                    "instance_health_changed_event",
-                    instanceId=task.instance_id,
-                    runSpecId=task.app_id,
-                    runSpecVersion=task.version,
-                    healthy=True,
-                )
-
     def _tick(self, deployment: Deployment) -> None:
         action = deployment.action
         if action == STOP:
             for record in deployment.removed.values():
+                record.queue.pending.clear()
+                self.tasks.linger(record)
                 for task in list(record.tasks):
-                    self._kill(record, task, "TASK_KILLED")
-            self._complete_step(deployment)
+                    self.tasks.kill(record, task)
+            if not any(record.tasks for record in deployment.removed.values()):
+                self._complete_step(deployment)
             return
         if action == START:
             self._complete_step(deployment)
@@ -351,56 +343,46 @@ class DeploymentEngine:
         """Kills and launches what the upgrade strategy allows; True when converged."""
         wanted = int(target.get("instances", 1))
         config = str(target["versionInfo"]["lastConfigChangeAt"])
-        old = [task for task in record.tasks if restart and task.config_version != config]
-        new = [task for task in record.tasks if task not in old]
+        queue = record.queue
+        if restart:  # queued instances of an older version are not launched any more
+            queue.pending = [pending for pending in queue.pending if pending.config == config]
+        live = [task for task in record.tasks if task.state != "TASK_KILLING"]
+        old = [task for task in live if restart and task.config_version != config]
+        new = [task for task in live if task not in old]
         strategy = target.get("upgradeStrategy") or {}
         minimum = math.ceil(wanted * float(strategy.get("minimumHealthCapacity", 1)) - 1e-9)
         maximum = math.floor(wanted * (1 + float(strategy.get("maximumOverCapacity", 1))) + 1e-9)
         running = sum(1 for task in record.tasks if task.state == "TASK_RUNNING")
         if minimum == maximum and maximum <= running:
             maximum += 1
-        ready = sum(1 for task in record.tasks if task.ready)
+        ready = sum(1 for task in live if task.ready)
         for task in sorted(old, key=lambda task: task.ready):
             if not task.ready:
-                self._kill(record, task, "TASK_KILLED")
+                self.tasks.kill(record, task)
                 old.remove(task)
             elif ready - 1 >= minimum:
-                self._kill(record, task, "TASK_KILLED")
+                self.tasks.kill(record, task)
                 old.remove(task)
                 ready -= 1
+        while queue.pending and len(new) + len(queue.pending) > wanted:
+            queue.pending.pop()
         if len(new) > wanted:
             oldest_first = target.get("killSelection") == "OLDEST_FIRST"
             ordered = new if oldest_first else new[::-1]  # tasks are kept in launch order
             for task in ordered[: len(new) - wanted]:
-                self._kill(record, task, "TASK_KILLED")
+                self.tasks.kill(record, task)
                 new.remove(task)
-        while len(new) < wanted and (not restart or len(old) + len(new) < maximum):
-            new.append(self._launch(record, target))
-        return not old and len(new) == wanted and all(task.ready for task in new)
-
-    def _launch(self, record: AppRecord, definition: Json) -> Task:
-        task = self.store.new_task(definition)
-        record.tasks.append(task)
-        self._status(task, "TASK_STAGING")
-        return task
-
-    def _kill(self, record: AppRecord, task: Task, state: str) -> None:
-        if task in record.tasks:
-            record.tasks.remove(task)
-        task.state = state
-        self._status(task, state)
-
-    def _status(self, task: Task, state: str) -> None:
-        self.bus.publish(
-            "status_update_event",
-            slaveId=f"emulator-S{task.agent}",
-            taskId=task.id,
-            instanceId=task.instance_id,
-            taskStatus=state,
-            message="",
-            appId=task.app_id,
-            host=task.host,
-            ipAddresses=[{"ipAddress": task.ip_address, "protocol": "IPv4"}],
-            ports=list(task.ports),
-            version=task.version,
+        launching = len(new) + len(queue.pending)
+        # tasks being killed are still listed, so they still count against the capacity
+        stopping = sum(1 for task in record.tasks if task.state == "TASK_KILLING")
+        while launching < wanted and (
+            not restart or len(old) + stopping + launching < maximum
+        ):
+            self.tasks.launch(record, target)
+            launching += 1
+        return (
+            not queue.pending
+            and len(record.tasks) == wanted
+            and all(task.ready for task in record.tasks)
+            and not (restart and any(task.config_version != config for task in record.tasks))
         )

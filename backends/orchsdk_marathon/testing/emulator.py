@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
 from typing import Any
 
@@ -19,6 +20,7 @@ from orchsdk.testing.loopback import LoopbackServer
 from orchsdk_marathon.testing import paths
 from orchsdk_marathon.testing.deployments import SCALE, DeploymentEngine
 from orchsdk_marathon.testing.events import EventBus
+from orchsdk_marathon.testing.lifecycle import Lifecycle
 from orchsdk_marathon.testing.routes import MarathonApi
 from orchsdk_marathon.testing.secret_store import PREFIX as SECRETS_PREFIX
 from orchsdk_marathon.testing.secret_store import SecretStore
@@ -147,7 +149,16 @@ class MarathonEmulator:
       rolling restart takes one round per batch its ``upgradeStrategy`` allows.
     - ``auto``: run the clock; with ``False`` only :attr:`control` advances deployments.
     - ``token``: when set, every call needs ``Authorization: token=<token>`` (else 401).
-    - ``agents``: how many agents (``agent-N.emulator``) tasks are spread over.
+    - ``agents``: how many agents (``agent-N.emulator``, 4 CPUs and 16 GiB each, zone
+      ``zone-a``, ``zone-b``, ...) tasks are spread over; an app that none can hold
+      waits in ``/v2/queue`` with the offers it declined (see :mod:`.agents`).
+    - ``kill_grace_seconds``: how long a killed task stays ``TASK_KILLING`` (not
+      healthy, still listed) before it is gone; envtest keeps terminating pods for 1 s.
+    - ``backoff_scale``: the share of Marathon's launch back-off after a failed task
+      (``backoffSeconds`` 1, ``backoffFactor`` 1.15) that the emulator waits.
+
+    Tasks fail as the envtest kubelet's pods do (:mod:`.triggers`): an image on a
+    ``.invalid`` registry host, a missing secret, a ``false`` command.
     """
 
     def __init__(
@@ -159,7 +170,9 @@ class MarathonEmulator:
         auto: bool = True,
         token: str | None = None,
         secrets_feature: bool | None = None,
-        agents: int = 3,
+        agents: int = 2,
+        kill_grace_seconds: float = 0.2,
+        backoff_scale: float = 0.1,
     ) -> None:
         self.secrets = secrets
         self.token = token
@@ -169,9 +182,17 @@ class MarathonEmulator:
         self.secret_store = SecretStore() if secrets else None
         """The secret values (``.values``), when ``secrets`` is on."""
         self._store = Store(agents=agents)
-        self._engine = DeploymentEngine(
-            self._store, self.events, tick_seconds=max(deployment_seconds, 0.004) / TICKS_PER_ROUND
+        tick_seconds = max(deployment_seconds, 0.004) / TICKS_PER_ROUND
+        store = self.secret_store
+        lifecycle = Lifecycle(
+            self._store,
+            self.events,
+            tick_seconds=tick_seconds,
+            kill_ticks=math.ceil(max(kill_grace_seconds, 0.0) / tick_seconds - 1e-9),
+            backoff_scale=max(backoff_scale, 0.0),
+            secret_exists=None if store is None else lambda path: path in store.values,
         )
+        self._engine = DeploymentEngine(lifecycle)
         self.control = Control(self._store, self._engine)
         """Holds, steps, finishes, fails and locks deployments (see :class:`Control`)."""
         self.rollout_control = RolloutControl(self.control)

@@ -144,6 +144,7 @@ class MarathonApi:
             "/v2/leader": lambda _: Response.json({"leader": self._leader()}),
             "/v2/events": self._events,
             "/v2/tasks": self._list_tasks,
+            "/v2/queue": self._queue,
             "/v2/deployments": lambda _: Response.json(
                 [deployment.to_json() for deployment in self.engine.deployments.values()]
             ),
@@ -242,6 +243,18 @@ class MarathonApi:
         return Response(
             200, chunks, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
+
+    def _queue(self, request: Request) -> Response:
+        """``GET /v2/queue``: the apps with instances still to launch."""
+        offers = "lastUnusedOffers" in request.query.get("embed", [])
+        items = [
+            record.queue.to_json(
+                copy.deepcopy(record.definition), self.engine.tick_seconds, offers=offers
+            )
+            for record in sorted(self.store.apps.values(), key=lambda record: record.id)
+            if record.queue.pending
+        ]
+        return Response.json({"queue": items})
 
     # -- reading apps ------------------------------------------------------------------
 

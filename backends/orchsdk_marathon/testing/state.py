@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchsdk_marathon.testing import paths
+from orchsdk_marathon.testing.agents import Agent
+from orchsdk_marathon.testing.agents import agents as make_agents
+from orchsdk_marathon.testing.queue import LaunchQueue
 
 __all__ = ["AppRecord", "Store", "Task", "iso"]
 
@@ -32,8 +35,10 @@ def iso(moment: datetime.datetime) -> str:
 class Task:
     """One task of an app (one instance with one incarnation).
 
-    ``state`` is a Mesos task state (``TASK_STAGING``, ``TASK_RUNNING``, ...); ``healthy``
-    is ``None`` until the first health check result, then ``True`` or ``False``.
+    ``state`` is a Mesos task state (``TASK_STAGING``, ``TASK_RUNNING``, ``TASK_KILLING``,
+    ...); ``healthy`` is ``None`` until the first health check result, then ``True`` or
+    ``False``. The id is Marathon's (1.8+) ``<instance id>._app.<incarnation>``: a failed
+    instance is launched again under the same instance id, one incarnation up.
     """
 
     id: str
@@ -53,11 +58,17 @@ class Task:
     health_checks: int = 0
     config_version: str = ""
     """The app's ``lastConfigChangeAt`` when launched: a restart replaces other tasks."""
+    zone: str = "zone-a"
+    incarnation: int = 1
+    crashes: bool = False
+    """The task's command exits as soon as it runs (see :mod:`.triggers`)."""
+    kill_ticks: int = 0
+    """Ticks left in ``TASK_KILLING`` before the task is gone."""
 
     @property
     def ready(self) -> bool:
         """Running, and healthy when the app has health checks (what a deployment waits for)."""
-        if self.state != "TASK_RUNNING":
+        if self.state != "TASK_RUNNING" or self.crashes:
             return False
         return self.health_checks == 0 or self.healthy is True
 
@@ -76,7 +87,7 @@ class Task:
             "version": self.version,
             "localVolumes": [],
             "region": "emulator",
-            "zone": "a",
+            "zone": self.zone,
             "role": "*",
         }
         if self.started_at is not None:
@@ -103,12 +114,14 @@ class Task:
 
 @dataclass
 class AppRecord:
-    """An app: its current definition, every stored version, its tasks and last failure."""
+    """An app: its current definition, every stored version, its tasks and last failure,
+    and its launch queue (instances to launch, their back-off, the offers declined)."""
 
     definition: Json
     versions: dict[str, Json] = field(default_factory=dict)
     tasks: list[Task] = field(default_factory=list)
     last_task_failure: Json | None = None
+    queue: LaunchQueue = field(default_factory=lambda: LaunchQueue())
 
     @property
     def id(self) -> str:
@@ -132,16 +145,16 @@ class AppRecord:
 class Store:
     """Apps, groups, versions and the allocators for timestamps, ports and task ids."""
 
-    def __init__(self, *, agents: int = 3) -> None:
+    def __init__(self, *, agents: int = 2) -> None:
         self.lock = threading.RLock()
         self.apps: dict[str, AppRecord] = {}
         self.groups: dict[str, str] = {"/": self.now()}
         """Group id -> version (the time something below it last changed)."""
-        self.agents = max(1, agents)
+        self.agents = make_agents(agents)
         self._last_version = ""
         self._service_ports = itertools.count(10000)
         self._host_ports = itertools.count()
-        self._agent_cycle = itertools.cycle(range(1, self.agents + 1))
+        self._agent_cycle = itertools.count()
         self._task_ips = itertools.count(2)
         self.used_service_ports: set[int] = set()
 
@@ -208,25 +221,34 @@ class Store:
         """The next dynamic host port, from 31000 as in Mesos' default port range."""
         return 31000 + next(self._host_ports) % 1001
 
-    def new_task(self, definition: Json) -> Task:
-        """A staged task for ``definition``: id, agent, host and container ports, address."""
+    def next_agents(self) -> list[Agent]:
+        """The agents in the order to offer them next (round robin, to spread tasks)."""
+        start = next(self._agent_cycle) % len(self.agents)
+        return self.agents[start:] + self.agents[:start]
+
+    def new_task(
+        self, definition: Json, agent: Agent, instance: str | None = None, incarnation: int = 1
+    ) -> Task:
+        """A staged task for ``definition`` on ``agent``: id, host and container ports,
+        address; ``instance`` (an instance id) to launch a failed instance again."""
         app_id = str(definition["id"])
-        agent = next(self._agent_cycle)
-        instance = f"{paths.safe_name(app_id)}.instance-{uuid.uuid4()}"
+        instance = instance or f"{paths.safe_name(app_id)}.instance-{uuid.uuid4()}"
         host_ports, service_ports = self._task_ports(definition)
         networks = definition.get("networks") or [{"mode": "host"}]
         if networks[0].get("mode") == "container":
-            address = f"172.16.{agent}.{next(self._task_ips) % 250 + 2}"
+            address = f"172.16.{agent.index}.{next(self._task_ips) % 250 + 2}"
         else:
-            address = f"10.0.0.{agent}"
+            address = f"10.0.0.{agent.index}"
         return Task(
-            id=f"{instance}._app.1",
+            id=f"{instance}._app.{incarnation}",
             instance_id=instance,
             app_id=app_id,
             version=str(definition["version"]),
             config_version=str(definition["versionInfo"]["lastConfigChangeAt"]),
-            agent=agent,
-            host=f"agent-{agent}.emulator",
+            agent=agent.index,
+            host=agent.host,
+            zone=agent.zone,
+            incarnation=incarnation,
             ports=host_ports,
             service_ports=service_ports,
             ip_address=address,

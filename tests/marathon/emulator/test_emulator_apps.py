@@ -333,7 +333,7 @@ class TestTasks:
             assert task["state"] == "TASK_RUNNING"
             assert task["appId"] == "/shop/web"
             assert "healthCheckResults" not in task  # no health checks
-        assert len({task["host"] for task in tasks}) == 3
+        assert len({task["host"] for task in tasks}) == 2  # spread over both agents
         assert len({task["ports"][0] for task in tasks}) == 3
 
     def test_tasks_of_an_app_with_health_checks_report_them(self, marathon, api, web):
