@@ -58,7 +58,7 @@ def _fails(start: Callable[[], Any]) -> float:
         start()
     except RolloutFailed:
         return time.monotonic() - began
-    raise RuntimeError("the rollout did not fail")
+    raise RuntimeError("the rollout did not fail")  # a defect, not a slow measurement
 
 
 def _missing_secret(orch: Orchestrator) -> float:
@@ -127,24 +127,18 @@ def run(config: Config) -> dict[str, Any]:
         for backend, connect in targets:
             with connect("probe") as probe:
                 supported = probe.capabilities.failure_reasons
+            if not supported:  # nothing to measure: it runs no instances
+                continue
             for name, trigger in TRIGGERS.items():
-                seconds: list[float] = []
-                problem = None if supported else "the backend reports no failure reasons"
-                try:
-                    seconds = [
-                        _measure(connect, trigger) for _ in range(samples if supported else 0)
-                    ]
-                except RuntimeError as error:
-                    problem = str(error)
+                seconds = [_measure(connect, trigger) for _ in range(samples)]
                 rows.append(
                     row(
                         f"{backend}: {name}",
                         "cause -> RolloutFailed",
                         "s",
-                        seconds or None,
+                        seconds,
                         target=f"within {TARGET:g} s",
-                        met=bool(seconds) and max(seconds) <= TARGET,
-                        problem=problem,
+                        met=max(seconds) <= TARGET,
                     )
                 )
     return {"title": "Time to a named failure", "rows": rows}
