@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import attrs
 
+from orchsdk.scrubbing import scrub
+
 if TYPE_CHECKING:
     from orchsdk.models import ApplyResult, DeploymentStatus, FailureReason
     from orchsdk.specs import Resource
@@ -263,7 +265,8 @@ def error_for_status(
 
     A backend reads the facts off the answer, in its orchestrator's own format, and
     passes them here: ``what`` names the request (``apply deployment/web in shop``),
-    ``message`` is the server's own message, ``conflict`` the :class:`Conflict` reason a
+    ``message`` is the server's own message (scrubbed of the secret values being
+    written, see :mod:`orchsdk.scrubbing`), ``conflict`` the :class:`Conflict` reason a
     409 means (``"exists"``, ``"changed"``, ``"locked"``, ``"other"``), ``errors`` the
     field errors of a 400/422, ``retry_after`` the seconds a 429/503 asked for.
 
@@ -280,6 +283,8 @@ def error_for_status(
     >>> error_for_status(404, "get deployment/web", "deployment web not found")
     NotFound('get deployment/web: deployment web not found')
     """
+    message = scrub(message)
+    errors = [FieldError(error.path, scrub(error.message)) for error in errors]
     text = f"{what}: {message}" if message else f"{what}: HTTP {status}"
     if status == 404:
         return NotFound(text)

@@ -27,6 +27,7 @@ from orchsdk.errors import (
 from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Event, Instance
 from orchsdk.references import check_references
 from orchsdk.retry import RetryPolicy
+from orchsdk.scrubbing import sensitive
 from orchsdk.specs import (
     KINDS,
     REDACTED,
@@ -131,9 +132,10 @@ class Orchestrator:
             pending = sorted(prepared, key=lambda item: KINDS.index(type(item)))
             while pending:
                 resource = pending[0]
-                action = self._call(
-                    partial(self.backend.apply, resource), f"apply {_ref(resource)}"
-                )
+                with sensitive(_secret_values(resource)):
+                    action = self._call(
+                        partial(self.backend.apply, resource), f"apply {_ref(resource)}"
+                    )
                 result = ApplyResult(resource.kind, resource.name, _ns(resource), action)
                 log.info("%s: %s", _ref(resource), action.value)
                 results.append(result)
@@ -179,7 +181,10 @@ class Orchestrator:
         """
         diffs = []
         for resource in self._prepare(resources):
-            sides = self._call(partial(self.backend.compare, resource), f"compare {_ref(resource)}")
+            with sensitive(_secret_values(resource)):
+                sides = self._call(
+                    partial(self.backend.compare, resource), f"compare {_ref(resource)}"
+                )
             before = sides.live or []
             if len(before) == len(sides.desired) == 1:
                 changes = tuple(changes_between(before[0], sides.desired[0]))
@@ -540,3 +545,8 @@ def _ns(resource: Resource) -> str:
 
 def _ref(resource: Resource) -> str:
     return f"{resource.kind.lower()}/{resource.name}"
+
+
+def _secret_values(resource: Resource) -> builtins.list[str]:
+    """The values a spec carries that no answer may echo: a secret's."""
+    return builtins.list(resource.data.values()) if isinstance(resource, Secret) else []

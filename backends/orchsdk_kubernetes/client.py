@@ -138,9 +138,12 @@ class Client:
         try:
             return method(*args, _preload_content=False, **kwargs)
         except ApiException as error:
-            raise _api_error(error, what) from error
+            failure = _api_error(error, what)
         except HTTPError as error:
             raise transport_error(error, what) from error
+        # Raised out here, so that the ApiException (its body may echo a secret value
+        # the request carried) is neither the cause nor the context of the error.
+        raise failure
 
 
 def _body(response: Any, what: str) -> Any:
