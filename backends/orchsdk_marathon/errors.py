@@ -22,6 +22,7 @@ from typing import Any
 
 from orchsdk import Conflict, FieldError, OrchestratorError
 from orchsdk.errors import error_for_status
+from orchsdk.scrubbing import scrub
 
 __all__ = ["AlreadyExists", "AppLocked", "decode_json", "error_for", "retry_after", "snippet"]
 
@@ -77,7 +78,7 @@ def decode_json(body: bytes) -> Any:
 
 def snippet(body: bytes) -> str:
     """The start of a non-JSON body, on one line, for an error message."""
-    text = body[:_SNIPPET].decode("utf-8", "replace")
+    text = scrub(body[:_SNIPPET].decode("utf-8", "replace"))
     text = " ".join(text.split())
     return text + ("..." if len(body) > _SNIPPET else "")
 
