@@ -28,12 +28,14 @@ if TYPE_CHECKING:
     from orchsdk.diffing import Change as Change
     from orchsdk.diffing import Comparison as Comparison
     from orchsdk.diffing import ResourceDiff as ResourceDiff
+    from orchsdk.errors import AnswerTooLarge as AnswerTooLarge
     from orchsdk.errors import BackendUnavailable as BackendUnavailable
     from orchsdk.errors import Conflict as Conflict
     from orchsdk.errors import FieldError as FieldError
     from orchsdk.errors import NotFound as NotFound
     from orchsdk.errors import OrchestratorError as OrchestratorError
     from orchsdk.errors import PermissionDenied as PermissionDenied
+    from orchsdk.errors import Redirected as Redirected
     from orchsdk.errors import RolloutFailed as RolloutFailed
     from orchsdk.errors import SettingsError as SettingsError
     from orchsdk.errors import UnexpectedResponse as UnexpectedResponse

@@ -46,12 +46,14 @@ if TYPE_CHECKING:
 __all__ = [
     "REFUSED_STATUSES",
     "TRANSIENT_STATUSES",
+    "AnswerTooLarge",
     "BackendUnavailable",
     "Conflict",
     "FieldError",
     "NotFound",
     "OrchestratorError",
     "PermissionDenied",
+    "Redirected",
     "RolloutFailed",
     "SettingsError",
     "UnexpectedResponse",
@@ -191,6 +193,26 @@ class UnexpectedResponse(OrchestratorError):
     sends: a field missing or of the wrong type, a body that is not JSON. Not retried."""
 
 
+class AnswerTooLarge(UnexpectedResponse):
+    """An answer (or one event of a stream) was larger than the backend's cap
+    (``max_answer_bytes``, 64 MiB by default); it was not read further. ``limit`` is the
+    cap in bytes."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        self.limit = limit
+        super().__init__(message)
+
+
+class Redirected(UnexpectedResponse):
+    """The server answered with a redirect (3xx). orchsdk follows none: credentials go
+    only to the server configured. ``location`` is where it pointed (None if it did
+    not say)."""
+
+    def __init__(self, message: str, *, location: str | None) -> None:
+        self.location = location
+        super().__init__(message)
+
+
 class SettingsError(OrchestratorError, ValueError):
     """A backend option is unknown or its value is malformed (``verify=ture``).
 
@@ -260,6 +282,7 @@ def error_for_status(
     conflict: str = "other",
     errors: Iterable[FieldError] = (),
     retry_after: float | None = None,
+    location: str | None = None,
 ) -> OrchestratorError:
     """The orchsdk error for a failed HTTP answer, the same on every backend.
 
@@ -268,12 +291,14 @@ def error_for_status(
     ``message`` is the server's own message (scrubbed of the secret values being
     written, see :mod:`orchsdk.scrubbing`), ``conflict`` the :class:`Conflict` reason a
     409 means (``"exists"``, ``"changed"``, ``"locked"``, ``"other"``), ``errors`` the
-    field errors of a 400/422, ``retry_after`` the seconds a 429/503 asked for.
+    field errors of a 400/422, ``retry_after`` the seconds a 429/503 asked for,
+    ``location`` where a redirect pointed.
 
     ==================  ==============================================================
     404                 :class:`NotFound`
     409                 :class:`Conflict` with ``reason=conflict``
     400, 422            :class:`ValidationError` (the server's field paths)
+    300-399             :class:`Redirected` (never followed)
     401, 403            :class:`PermissionDenied`
     429, 500-504        :class:`BackendUnavailable`; ``acted=False`` for 429 and 503
     other 5xx           :class:`BackendUnavailable`, ``acted`` unknown
@@ -286,6 +311,13 @@ def error_for_status(
     message = scrub(message)
     errors = [FieldError(error.path, scrub(error.message)) for error in errors]
     text = f"{what}: {message}" if message else f"{what}: HTTP {status}"
+    if 300 <= status <= 399:
+        where = scrub(location) if location else "somewhere it did not say"
+        return Redirected(
+            f"{what}: HTTP {status}, a redirect to {where}; orchsdk follows no redirects: "
+            "connect to that server itself if it is the right one",
+            location=location,
+        )
     if status == 404:
         return NotFound(text)
     if status == 409:

@@ -31,6 +31,7 @@ from orchsdk.errors import SettingsError
 
 __all__ = [
     "NOT_AN_OPTION",
+    "byte_count",
     "flag",
     "optional_seconds",
     "seconds",
@@ -88,6 +89,21 @@ def seconds(value: Any) -> float:
     if not 0 < number < float("inf"):
         raise ValueError(f"expected a number of seconds greater than 0, got {value!r}")
     return number
+
+
+def byte_count(value: Any) -> int:
+    """A size in bytes, at least 1: a whole number or a quantity (``"64Mi"``, ``"1G"``)."""
+    from orchsdk.quantity import parse_quantity
+
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"expected a number of bytes, got {value!r}")
+    try:
+        size = parse_quantity(str(value))
+    except ValueError:
+        raise ValueError(f"expected a number of bytes (or like 64Mi), got {value!r}") from None
+    if size < 1 or size != int(size):
+        raise ValueError(f"expected a whole number of bytes of at least 1, got {value!r}")
+    return int(size)
 
 
 def optional_seconds(value: Any) -> float | None:

@@ -62,7 +62,8 @@ class KubernetesBackend(Backend):
     def __init__(self, **options: Any) -> None:
         settings = settings_from(Settings, options, backend="kubernetes")
         api_client, context_namespace = connect_client(settings)
-        self._open(settings, Client(api_client, settings.timeout), context_namespace)
+        client = Client(api_client, settings.timeout, settings.max_answer_bytes)
+        self._open(settings, client, context_namespace)
 
     def _open(self, settings: Settings, client: Client, context_namespace: str | None) -> None:
         self.settings = settings

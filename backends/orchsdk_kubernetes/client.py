@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ from orchsdk import (
     OrchestratorError,
     UnexpectedResponse,
 )
+from orchsdk.answers import MAX_ANSWER_BYTES, decode_json, read_answer, too_large
 from orchsdk.errors import error_for_status, tls_failure
 
 __all__ = [
@@ -79,10 +81,14 @@ class Client:
     raises, and nothing of ``kubernetes`` is imported.
     """
 
-    def __init__(self, api_client: Any, timeout: tuple[float, float]) -> None:
+    def __init__(
+        self, api_client: Any, timeout: tuple[float, float], limit: int = MAX_ANSWER_BYTES
+    ) -> None:
         self._api_client = api_client
         self.timeout = timeout
-        """The ``(connect, read)`` seconds of every request."""
+        """The ``(connect, read)`` seconds of every request: to connect, to read an answer."""
+        self.limit = limit
+        """The most bytes of one answer, or of one event of a watch."""
         self._apis: dict[str, Any] = {}
 
     @property
@@ -102,8 +108,9 @@ class Client:
     def send(self, resource: str, verb: str, *args: Any, what: str, **kwargs: Any) -> Answer:
         """Sends ``verb`` (``read``, ``list``, ``patch``, ``create``, ``delete``) on
         ``resource`` and returns the answer; raises the orchsdk error of a failure."""
+        deadline = time.monotonic() + sum(self.timeout)
         response = self._call(resource, verb, *args, what=what, **kwargs)
-        return Answer(int(response.status), _body(response, what))
+        return Answer(int(response.status), _body(response, what, deadline, self.limit))
 
     def watch(
         self, resource: str, verb: str, *args: Any, what: str, **kwargs: Any
@@ -116,7 +123,7 @@ class Client:
         released when the iteration ends.
         """
         response = self._call(resource, verb, *args, what=what, **kwargs)
-        return _events(response, what)
+        return _events(response, what, self.limit)
 
     def _api(self, name: str) -> Any:
         api = self._apis.get(name)
@@ -146,23 +153,25 @@ class Client:
         raise failure
 
 
-def _body(response: Any, what: str) -> Any:
+def _body(response: Any, what: str, deadline: float, limit: int) -> Any:
     from urllib3.exceptions import HTTPError
 
     try:
-        data = response.data
-        return json.loads(data) if data else None
+        data = read_answer(response, what, deadline=deadline, limit=limit)
+        return decode_json(data, what) if data else None
     except ValueError as error:  # cut off in transit, most likely: worth another try
         raise BackendUnavailable(f"{what}: the server sent malformed JSON") from error
     except HTTPError as error:  # the body could not be read to its end
         raise transport_error(error, what) from error
+    finally:
+        response.release_conn()
 
 
-def _events(response: Any, what: str) -> Generator[dict[str, Any], None, None]:
+def _events(response: Any, what: str, limit: int) -> Generator[dict[str, Any], None, None]:
     from urllib3.exceptions import HTTPError
 
     try:
-        yield from _lines(response)
+        yield from _lines(response, what, limit)
     except HTTPError as error:
         raise transport_error(error, what) from error
     except OSError as error:
@@ -173,16 +182,19 @@ def _events(response: Any, what: str) -> Generator[dict[str, Any], None, None]:
         response.release_conn()
 
 
-def _lines(response: Any) -> Iterator[dict[str, Any]]:
+def _lines(response: Any, what: str, limit: int) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a watch stream, one per line, none longer than ``limit``."""
     buffer = b""
     for chunk in response.stream(amt=None, decode_content=False):
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
+        if len(buffer) > limit:
+            raise too_large(f"{what} (one event)", limit)
         for line in lines:
             if line.strip():
-                yield json.loads(line)
+                yield decode_json(line, what)
     if buffer.strip():
-        yield json.loads(buffer)
+        yield decode_json(buffer, what)
 
 
 def as_object(document: Any, what: str) -> dict[str, Any]:
@@ -213,7 +225,7 @@ def _status_body(error: Any) -> dict[str, Any]:
         body = body.decode("utf-8", "replace")
     try:
         parsed = json.loads(body) if body else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return parsed if isinstance(parsed, dict) else {}
 
@@ -234,11 +246,17 @@ def _api_error(error: Any, what: str) -> OrchestratorError:
         body["code"] = error.status
     body.setdefault("code", 0)
     body.setdefault("reason", getattr(error, "reason", "") or "")
-    return status_error(body, what, retry_after=_retry_after(error))
+    headers = getattr(error, "headers", None) or {}
+    location = headers.get("Location") if hasattr(headers, "get") else None
+    return status_error(body, what, retry_after=_retry_after(error), location=location)
 
 
 def status_error(
-    body: Mapping[str, Any], what: str, *, retry_after: float | None = None
+    body: Mapping[str, Any],
+    what: str,
+    *,
+    retry_after: float | None = None,
+    location: str | None = None,
 ) -> OrchestratorError:
     """The orchsdk error for a ``v1.Status`` body (from an answer or a watch ERROR event)."""
     try:
@@ -266,7 +284,13 @@ def status_error(
         for cause in causes
     ]
     return error_for_status(
-        status, what, message, conflict=conflict, errors=errors, retry_after=retry_after
+        status,
+        what,
+        message,
+        conflict=conflict,
+        errors=errors,
+        retry_after=retry_after,
+        location=location,
     )
 
 

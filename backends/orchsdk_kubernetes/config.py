@@ -23,7 +23,8 @@ from urllib.parse import parse_qsl, urlsplit
 import attrs
 
 from orchsdk import SettingsError
-from orchsdk.settings import flag, seconds, settings_from, verify_option
+from orchsdk.answers import MAX_ANSWER_BYTES
+from orchsdk.settings import byte_count, flag, seconds, settings_from, verify_option
 
 __all__ = ["Settings", "connect_client", "parse_url"]
 
@@ -78,8 +79,10 @@ class Settings:
     service account; ``host`` (with ``token``) names an API server directly. ``verify`` is
     ``True``, ``False`` (test clusters only) or the path of a CA bundle to verify the
     server with. ``namespace`` overrides the context's; ``create_namespace`` creates
-    namespaces on demand. ``connect_timeout`` and ``read_timeout`` bound each request.
-    The token is kept out of ``repr``.
+    namespaces on demand. ``connect_timeout`` bounds each connection, ``read_timeout``
+    each answer, whole (a server that trickles its answer past it is given up on);
+    ``max_answer_bytes`` caps an answer, and each event of a watch (64 MiB; ``"16Mi"``
+    works too). The token is kept out of ``repr``.
     """
 
     kubeconfig: str | None = attrs.field(default=None, converter=_optional_text)
@@ -93,6 +96,7 @@ class Settings:
     connect_timeout: float = attrs.field(default=5.0, converter=seconds)
     read_timeout: float = attrs.field(default=30.0, converter=seconds)
     pool_size: int = attrs.field(default=DEFAULT_POOL_SIZE, converter=_pool_size)
+    max_answer_bytes: int = attrs.field(default=MAX_ANSWER_BYTES, converter=byte_count)
 
     @property
     def timeout(self) -> tuple[float, float]:

@@ -19,7 +19,15 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import attrs
 
 from orchsdk import SettingsError
-from orchsdk.settings import NOT_AN_OPTION, flag, seconds, settings_from, verify_option
+from orchsdk.answers import MAX_ANSWER_BYTES
+from orchsdk.settings import (
+    NOT_AN_OPTION,
+    byte_count,
+    flag,
+    seconds,
+    settings_from,
+    verify_option,
+)
 
 __all__ = ["OfflineSettings", "Settings", "parse_url"]
 
@@ -79,8 +87,10 @@ class Settings:
     ``servers`` are base URLs (``https://host:8080`` or ``https://cluster/service/marathon``),
     tried in order for requests that are safe to repeat. ``token`` is a DC/OS ACS token
     (sent as ``Authorization: token=...``); ``username``/``password`` are basic auth.
-    ``connect_timeout`` and ``read_timeout`` bound each request (Marathon answers a write
-    only once it has stored the new version, which can take a while on a busy cluster).
+    ``connect_timeout`` bounds each connection and ``read_timeout`` each answer, whole
+    (Marathon answers a write only once it has stored the new version, which can take a
+    while on a busy cluster); ``max_answer_bytes`` caps an answer, and each event of the
+    event stream (64 MiB; ``"16Mi"`` works too).
     """
 
     servers: tuple[str, ...] = attrs.field(metadata={NOT_AN_OPTION: True})
@@ -95,6 +105,7 @@ class Settings:
     force: bool = attrs.field(default=False, converter=flag)
     containerizer: Containerizer = attrs.field(default="docker", converter=_containerizer)
     lock_timeout: float = attrs.field(default=120.0, converter=_lock_seconds)
+    max_answer_bytes: int = attrs.field(default=MAX_ANSWER_BYTES, converter=byte_count)
 
     def __attrs_post_init__(self) -> None:
         if not self.servers:

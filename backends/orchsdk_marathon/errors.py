@@ -16,11 +16,10 @@ core says :class:`~orchsdk.Conflict`, the subclasses here carry what Marathon sa
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from orchsdk import Conflict, FieldError, OrchestratorError
+from orchsdk import Conflict, FieldError, OrchestratorError, answers
 from orchsdk.errors import error_for_status
 from orchsdk.scrubbing import scrub
 
@@ -69,11 +68,12 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
 
 
-def decode_json(body: bytes) -> Any:
-    """The body as JSON; :class:`ValueError` if it is not JSON (an HTML page, truncated)."""
+def decode_json(body: bytes, what: str = "the answer") -> Any:
+    """The body as JSON; :class:`ValueError` if it is not JSON (an HTML page, truncated),
+    :class:`~orchsdk.UnexpectedResponse` if it nests too deep to read."""
     if not body:
         raise ValueError("the body is empty")
-    return json.loads(body.decode("utf-8"))
+    return answers.decode_json(body.decode("utf-8"), what)
 
 
 def snippet(body: bytes) -> str:
@@ -139,6 +139,7 @@ def error_for(status: int, headers: Mapping[str, str], body: bytes, what: str) -
         conflict=conflict,
         errors=_field_errors(document, message) if status in (400, 422) else (),
         retry_after=retry_after(headers),
+        location=next((v for k, v in headers.items() if k.lower() == "location"), None),
     )
     if locked:
         return AppLocked(str(error), _deployment_ids(document))

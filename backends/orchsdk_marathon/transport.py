@@ -26,6 +26,7 @@ from urllib.parse import quote
 import attrs
 
 from orchsdk import BackendUnavailable, OrchestratorError, UnexpectedResponse
+from orchsdk.answers import read_answer
 from orchsdk.errors import tls_failure
 from orchsdk_marathon.config import Settings
 from orchsdk_marathon.errors import decode_json, error_for, snippet
@@ -258,9 +259,13 @@ class Transport:
             return _Failure(OrchestratorError(self.scrub(message)), fatal=False, maybe_acted=False)
         try:
             with response:
-                body = response.content
+                deadline = time.monotonic() + timeout[1]
+                limit = self._settings.max_answer_bytes
+                body = read_answer(response.raw, what, deadline=deadline, limit=limit)
         except requests.exceptions.RequestException as error:
             return self._failure(index, what, error)
+        except BackendUnavailable as error:
+            return _Failure(error, fatal=False, maybe_acted=False)
         refused = self._error(status, dict(response.headers), body, what)
         return _Failure(refused, fatal=status not in _FAILOVER_STATUSES, maybe_acted=False)
 
@@ -285,6 +290,7 @@ class Transport:
 
         url = self.servers[index] + path
         started = time.monotonic()
+        deadline = started + sum(self._settings.timeout)
         try:
             response = self._box.get().request(
                 method,
@@ -295,10 +301,18 @@ class Transport:
                 # Per request: requests lets $REQUESTS_CA_BUNDLE / $CURL_CA_BUNDLE override
                 # a session's verify (so verify=False or a CA path would be ignored).
                 verify=self._settings.verify,
+                # Credentials go only to the configured servers: a redirect is an error.
+                allow_redirects=False,
+                stream=True,
             )
-            content = response.content
+            with response:
+                content = read_answer(
+                    response.raw, what, deadline=deadline, limit=self._settings.max_answer_bytes
+                )
         except requests.exceptions.RequestException as error:
             return self._failure(index, what, error)
+        except BackendUnavailable as error:  # it took too long: another try may be quicker
+            return _Failure(error, fatal=False, maybe_acted=True)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("%s %s -> %d (%.0f ms)", method, url, response.status_code, elapsed)
         return response.status_code, dict(response.headers), content

@@ -78,9 +78,9 @@ def marathon() -> Iterator[MarathonEmulator]:
 
 
 def failed_apply(url: str, **options: Any) -> tuple[OrchestratorError, list[str]]:
-    with recording() as recorder, orchsdk.connect(url, retry=QUICK, **options) as orch:
-        with pytest.raises(OrchestratorError) as raised:
-            orch.apply(Secret("db", data={"password": VALUE}))
+    orch = orchsdk.connect(url, retry=QUICK, **options)
+    with recording() as recorder, orch, pytest.raises(OrchestratorError) as raised:
+        orch.apply(Secret("db", data={"password": VALUE}))
     return raised.value, recorder.lines
 
 

@@ -11,6 +11,7 @@ from orchsdk import (
     NotFound,
     OrchestratorError,
     PermissionDenied,
+    Redirected,
     UnexpectedResponse,
     ValidationError,
 )
@@ -74,7 +75,16 @@ def test_other_server_errors_may_have_acted(status: int) -> None:
     assert error.acted is None
 
 
-@pytest.mark.parametrize("status", [0, 302, 418])
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_redirected_naming_where_it_pointed(status: int) -> None:
+    error = error_for_status(status, "get deployment/web", "", location="https://other:6443/")
+
+    assert isinstance(error, Redirected)
+    assert error.location == "https://other:6443/"
+    assert "https://other:6443/" in str(error)
+
+
+@pytest.mark.parametrize("status", [0, 418])
 def test_anything_else_is_a_plain_orchestrator_error(status: int) -> None:
     error = error_for_status(status, "get deployment/web", "")
 
