@@ -8,7 +8,7 @@ started, for the status of a rollout.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from orchsdk import NotFound, UnexpectedResponse
@@ -82,22 +82,46 @@ class AppRequests:
             params["embed"] = ["apps.tasks"]
         return [app for app in self.apps(namespace, **params) if L.SERVICES in app_labels(app)]
 
+    def queued(self, identifier: str, *, offers: bool = False) -> Json | None:
+        """The app's item in ``GET /v2/queue`` (instances still to launch), or None.
+        ``offers`` embeds the last offers Marathon could not use."""
+        params = {"embed": "lastUnusedOffers"} if offers else None
+        reply = self.marathon.request("GET", "/v2/queue", params=params)
+        document = reply.json()
+        queue = document.get("queue") if isinstance(document, Mapping) else None
+        if not isinstance(queue, list):
+            raise UnexpectedResponse(f"{reply.what}: expected {{'queue': [...]}}")
+        for item in queue:
+            app = item.get("app") if isinstance(item, dict) else None
+            if isinstance(app, Mapping) and app.get("id") == identifier:
+                return item  # type: ignore[no-any-return]
+        return None
+
     def versions(self, identifier: str) -> Any:
         """``GET /v2/apps/{id}/versions``'s document."""
         return self.marathon.request("GET", f"/v2/apps/{app_path(identifier)}/versions").json()
 
-    def write(self, identifier: str, body: Json, *, partial: bool | None) -> Reply:
+    def write(
+        self,
+        identifier: str,
+        body: Json,
+        *,
+        partial: bool | None,
+        stuck: Callable[[], str | None] | None = None,
+    ) -> Reply:
         """``PUT /v2/apps/{id}``, waiting out deployment locks (or forcing them, if asked).
 
         ``partial``: ``False`` replaces the app, ``True`` changes only the fields sent,
-        ``None`` sends no ``partialUpdate`` (a rollback to a ``version``).
+        ``None`` sends no ``partialUpdate`` (a rollback to a ``version``). ``stuck`` says
+        why the app's running deployment cannot finish, if it cannot: its lock is then
+        overridden (:meth:`~orchsdk_marathon.locks.DeploymentWaits.put`).
         """
         params: dict[str, str] = {}
         if partial is not None:
             params["partialUpdate"] = "true" if partial else "false"
         if self._settings.force:
             params["force"] = "true"
-        reply = self.waits.put("/v2/apps/" + app_path(identifier), params, body, identifier)
+        reply = self.waits.put("/v2/apps/" + app_path(identifier), params, body, identifier, stuck)
         deployment = deployment_of(reply)
         if deployment is not None:
             self.ours.put(identifier, deployment)

@@ -6,6 +6,10 @@ that select it. A write whose answer was lost (the connection dropped or timed o
 sending) is resolved by reading back (:func:`orchsdk.retry.confirm_lost_write`). Status,
 instances, scale and rollback are the app's too, and so is the status stream: the
 app's events on ``GET /v2/events``.
+
+Why a rollout cannot finish (:mod:`~orchsdk_marathon.failures`) is read with the status:
+the app with its tasks and ``lastTaskFailure`` (one request), and ``/v2/queue`` only
+while the app has fewer tasks than instances (a second one).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from orchsdk import (
     Conflict,
     Deployment,
     DeploymentStatus,
+    Event,
+    Failure,
     Instance,
     NotFound,
     OrchestratorError,
@@ -36,10 +42,12 @@ from orchsdk_marathon.app_requests import AppRequests, app_labels, app_path
 from orchsdk_marathon.compare import as_compared, matches
 from orchsdk_marathon.config import Settings
 from orchsdk_marathon.events import AppEvents, open_events
+from orchsdk_marathon.failures import instance_of, queue_failure, task_failure
 from orchsdk_marathon.kinds import not_found
 from orchsdk_marathon.memory import BoundedMemory
 from orchsdk_marathon.parse import parse_app, user_labels
 from orchsdk_marathon.render import app_id
+from orchsdk_marathon.reports import app_events
 from orchsdk_marathon.services import records_on, selects, without_services
 from orchsdk_marathon.status import (
     AppState,
@@ -47,6 +55,7 @@ from orchsdk_marathon.status import (
     revision_of,
     sorted_versions,
     status_of,
+    task_ready,
 )
 from orchsdk_marathon.support import REASONS
 from orchsdk_marathon.transport import quote_path
@@ -63,6 +72,9 @@ _WATCH_INTERVAL = 0.25
 burst of task updates makes one read."""
 _ATTACH_WAIT = 1.0
 """Seconds a watch gives Marathon to register a new stream before it reads the status."""
+_RECHECK = 2.0
+"""Seconds a watch waits for an event before it reads the status anyway: Marathon sends
+none when it declines offers, so an app that no agent can hold shows only in a read."""
 
 
 class Apps:
@@ -75,6 +87,8 @@ class Apps:
         """App id -> the app (None: none) before an apply whose outcome stayed unknown."""
         self._revisions: BoundedMemory[tuple[str, str], int] = BoundedMemory()
         """(app id, config version) -> its revision: a version's place never changes."""
+        self._failed: BoundedMemory[tuple[str, str], frozenset[str]] = BoundedMemory()
+        """(app id, config version) -> the failed tasks of it that status reads saw."""
 
     def __repr__(self) -> str:
         return f"<Apps {self._requests.marathon!r}>"
@@ -109,7 +123,9 @@ class Apps:
             return _action_since(before, document)
 
         def write() -> Action:
-            reply = self._requests.write(identifier, document, partial=False)
+            reply = self._requests.write(
+                identifier, document, partial=False, stuck=lambda: self._stuck(identifier)
+            )
             if reply.status == 201 or (lost and before is None):
                 return Action.CREATED
             return Action.UPDATED  # (also when another client created it since our read)
@@ -166,7 +182,9 @@ class Apps:
         identifier = app_id(name, namespace)
         # Marathon's PUT is an upsert: read first, so a missing app is NotFound, not a 422.
         self._requests.app_required(identifier, name, namespace, [])
-        self._requests.write(identifier, {"instances": replicas}, partial=True)
+        self._requests.write(
+            identifier, {"instances": replicas}, partial=True, stuck=lambda: self._stuck(identifier)
+        )
 
     def status(self, name: str, namespace: str) -> DeploymentStatus:
         identifier = app_id(name, namespace)
@@ -176,16 +194,36 @@ class Apps:
         ours = self._requests.ours.get(identifier)
         ours_ended = ours is not None and ours not in state.deployments
         step = self._requests.waits.step(state.deployments) if state.deployments else ""
-        status = status_of(name, namespace, state, revision, ours_ended=ours_ended, step=step)
+        failure = self._failure(identifier, state)
+        status = status_of(
+            name, namespace, state, revision, ours_ended=ours_ended, step=step, failure=failure
+        )
         if ours is not None and ours_ended and status.phase is Phase.COMPLETE:
             self._requests.ours.forget_if(identifier, ours)
         return status
 
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
         identifier = app_id(name, namespace)
-        app = self._requests.app_required(identifier, name, namespace, ["app.tasks"])
+        app = self._requests.app_required(identifier, name, namespace, _STATUS_EMBED)
+        state = AppState.of(app)
         versions = sorted_versions(self._requests.versions(identifier))
-        return instances_of(name, namespace, AppState.of(app), versions)
+        failure = self._failure(identifier, state, queue=False)
+        return instances_of(name, namespace, state, versions, failure)
+
+    def events(self, name: str, namespace: str) -> builtins.list[Event]:
+        """What Marathon keeps about the app (see :mod:`~orchsdk_marathon.reports`): two
+        requests, the app and the launch queue."""
+        identifier = app_id(name, namespace)
+        app = self._requests.app_required(identifier, name, namespace, _STATUS_EMBED)
+        return app_events(name, app, self._requests.queued(identifier, offers=True))
+
+    def gone(self, name: str, namespace: str) -> bool:
+        """Whether the app is gone and so are its tasks: Marathon removes a deleted app at
+        once and kills its tasks in a deployment, which ends once they are all gone."""
+        identifier = app_id(name, namespace)
+        if self._requests.app(identifier) is not None:
+            return False
+        return not self._requests.waits.running((), identifier)
 
     def rollback(self, name: str, namespace: str, revision: int | None) -> None:
         """``PUT {"version": <older version>}``. Rolling back is not safe to repeat (a second
@@ -259,8 +297,45 @@ class Apps:
                 return
             calm_until = time.monotonic() + _WATCH_INTERVAL
             yield status
-            if not events.wait(deadline - time.monotonic(), calm_until):
+            remaining = deadline - time.monotonic()
+            changed = events.wait(min(remaining, _RECHECK), calm_until)
+            if not changed and (events.ended or remaining <= _RECHECK):
                 return
+
+    def _stuck(self, identifier: str) -> str | None:
+        """Why the app's running deployment cannot finish (its failure), or None."""
+        app = self._requests.app(identifier, _STATUS_EMBED)
+        if app is None:
+            return None
+        failure = self._failure(identifier, AppState.of(app))
+        return None if failure is None else str(failure)
+
+    def _failure(self, identifier: str, state: AppState, *, queue: bool = True) -> Failure | None:
+        """Why the app's new tasks cannot start, if it has not converged: its
+        ``lastTaskFailure`` of the current configuration (unless that instance runs again
+        and is ready), else, with ``queue``, its ``/v2/queue`` item."""
+        if state.converged or state.instances == 0:
+            return None
+        last = state.last_failure
+        if last is not None:
+            task = str(last.get("taskId", ""))
+            key = (identifier, state.config)
+            seen = (self._failed.get(key) or frozenset()) | {task}
+            self._failed.put(key, seen)
+            instance = instance_of(task)[0]
+            recovered = any(
+                instance_of(str(live.get("id", "")))[0] == instance
+                and task_ready(live, state.checks)
+                for live in state.tasks
+            )
+            failure = None if recovered else task_failure(last, state.image, len(seen))
+            if failure is not None:
+                return failure
+        if queue and state.missing and not state.terminating:
+            item = self._requests.queued(identifier)
+            if item is not None:
+                return queue_failure(item)
+        return None
 
     def _desired_app(self, spec: Deployment) -> tuple[str, Json | None, Json]:
         """The app's id, the app as stored (None when new) and the app apply would write."""

@@ -24,6 +24,7 @@ from orchsdk import (
     Deployment,
     DeploymentStatus,
     Endpoint,
+    Event,
     FieldError,
     Instance,
     Resource,
@@ -215,6 +216,21 @@ class MarathonBackend(Backend):
     @reads_answers
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
         return self._apps.instances(name, namespace)
+
+    @reads_answers
+    def events(self, kind: type[Resource], name: str, namespace: str) -> builtins.list[Event]:
+        """A deployment's: what Marathon keeps about its app and launch queue (see
+        :mod:`~orchsdk_marathon.reports`); other kinds have none on Marathon."""
+        if kind is Deployment:
+            return self._apps.events(name, namespace)
+        self._handler(kind).get(name, namespace, reveal=False)
+        return []
+
+    @reads_answers
+    def gone(self, kind: type[Resource], name: str, namespace: str) -> bool:
+        if kind is Deployment:
+            return self._apps.gone(name, namespace)
+        return super().gone(kind, name, namespace)
 
     @reads_answers
     def endpoints(self, name: str, namespace: str) -> builtins.list[Endpoint]:

@@ -3,16 +3,19 @@
 Marathon refuses a write to an app while deployments run for it (409, :class:`AppLocked`);
 the write waits for those deployments to end and tries again, for up to
 ``lock_timeout`` seconds in all (``force=True`` overrides the lock instead: Marathon
-cancels the running deployment). A service's label writes restart the apps they change;
-its apply waits for those restarts the same way. The wait follows the event stream when
-Marathon serves one and polls ``/v2/deployments`` with the core's back-off otherwise.
+cancels the running deployment). A deployment that cannot finish (its new tasks cannot
+start: an image that cannot be pulled, a crash loop, no agent that fits) would hold the
+lock for ever, so a write that replaces it overrides its lock at once. A service's label
+writes restart the apps they change; its apply waits for those restarts the same way.
+The wait follows the event stream when Marathon serves one and polls ``/v2/deployments``
+with the core's back-off otherwise.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from orchsdk import Conflict, OrchestratorError, UnexpectedResponse
@@ -47,14 +50,35 @@ class DeploymentWaits:
     def __repr__(self) -> str:
         return f"<DeploymentWaits streams={self.streams}>"
 
-    def put(self, path: str, params: Mapping[str, str], body: Any, identifier: str) -> Reply:
-        """``PUT path``, waiting out deployment locks in turn, up to ``lock_timeout``."""
+    def put(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        body: Any,
+        identifier: str,
+        stuck: Callable[[], str | None] | None = None,
+    ) -> Reply:
+        """``PUT path``, waiting out deployment locks in turn, up to ``lock_timeout``.
+
+        ``stuck`` tells why the app's running deployment cannot finish (``None``: it may);
+        a lock held by such a deployment is overridden (``force=true``) instead.
+        """
         deadline = time.monotonic() + self._settings.lock_timeout
         while True:
             try:
                 return self._marathon.request("PUT", path, params=params, json=body)
             except AppLocked as locked:
                 with before_any_write():  # the write was refused; only the wait failed
+                    why = stuck() if stuck is not None else None
+                    if why is not None:
+                        log.warning(
+                            "%s: overriding deployment(s) %s, which cannot finish: %s",
+                            identifier,
+                            ", ".join(locked.deployments) or "(not named)",
+                            why,
+                        )
+                        params = {**params, "force": "true"}
+                        continue
                     self._wait_unlocked(identifier, locked, deadline)
 
     def settle(self, replies: Mapping[str, Reply]) -> None:

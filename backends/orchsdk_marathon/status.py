@@ -11,13 +11,16 @@ Pure functions; the backend fetches, these decide. The definitions:
   *ready* when it runs and passes every health check (just runs, without checks);
 - ``desired`` = ``instances``; ``updated`` = current tasks; ``ready`` = ``available`` =
   current ready tasks;
-- the phase is ``progressing`` while Marathon lists a deployment for the app;
-  ``complete`` when none is left and exactly ``instances`` tasks run, all current and
-  ready; ``failed`` when none is left, the app has not converged, and either the
-  deployment this backend started for it ended (Marathon drops a deployment that failed
-  or was cancelled) or no task of the current config is ready while ``lastTaskFailure``
-  is one of them (what another process sees after a failed deployment); otherwise
-  ``progressing`` (Marathon is replacing tasks that died).
+- ``terminating`` = tasks in ``TASK_KILLING``: asked to stop, still shutting down; they
+  count in nothing else, and are never ready;
+- ``failure`` says why new tasks cannot start (:mod:`~orchsdk_marathon.failures`);
+- the phase is ``progressing`` while Marathon lists a deployment for the app, or tasks
+  are still being killed; ``complete`` when none is left and exactly ``instances`` tasks
+  run, all current and ready; ``failed`` when none is left, the app has not converged,
+  and either the deployment this backend started for it ended (Marathon drops a
+  deployment that failed or was cancelled) or no task of the current config is ready
+  while ``lastTaskFailure`` is one of them (what another process sees after a failed
+  deployment); otherwise ``progressing`` (Marathon is replacing tasks that died).
 """
 
 from __future__ import annotations
@@ -29,7 +32,16 @@ from typing import Any
 
 import attrs
 
-from orchsdk import DeploymentStatus, Endpoint, Instance, Phase, Service, UnexpectedResponse
+from orchsdk import (
+    DeploymentStatus,
+    Endpoint,
+    Failure,
+    Instance,
+    Phase,
+    Service,
+    UnexpectedResponse,
+)
+from orchsdk_marathon.failures import instance_of
 from orchsdk_marathon.services import target_index
 
 __all__ = [
@@ -50,6 +62,14 @@ _TIME = re.compile(
 )
 _ACTIVE = frozenset({"TASK_STAGING", "TASK_STARTING", "TASK_RUNNING"})
 """Task states that count: a task being killed (or gone) is no longer an instance."""
+_KILLING = "TASK_KILLING"
+_STATES = {
+    "TASK_STAGING": "starting",
+    "TASK_STARTING": "starting",
+    "TASK_RUNNING": "running",
+    "TASK_KILLING": "terminating",
+}
+"""Mesos task states as instance states; the other ones are terminal, or unknown."""
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
@@ -119,6 +139,10 @@ class AppState:
     tasks: tuple[Json, ...]
     deployments: tuple[str, ...]
     failure: str
+    terminating: tuple[Json, ...] = ()
+    last_failure: Json | None = None
+    """``lastTaskFailure`` when it is of the current configuration."""
+    image: str | None = None
 
     @classmethod
     def of(cls, app: Any) -> AppState:
@@ -138,10 +162,13 @@ class AppState:
         failure = app.get("lastTaskFailure")
         message = ""
         config = config_version(app)
-        if isinstance(failure, Mapping) and parse_time(failure.get("version")) >= parse_time(
-            config
-        ):
+        current_failure = None
+        if isinstance(failure, dict) and parse_time(failure.get("version")) >= parse_time(config):
             message = f"last task failure: {failure.get('state')}: {failure.get('message')}"
+            current_failure = failure
+        container = app.get("container")
+        docker = container.get("docker") if isinstance(container, Mapping) else None
+        image = docker.get("image") if isinstance(docker, Mapping) else None
         return cls(
             instances=instances,
             checks=len(checks),
@@ -159,7 +186,29 @@ class AppState:
                 if isinstance(item, Mapping) and "id" in item
             ),
             failure=message,
+            terminating=tuple(
+                task for task in tasks if isinstance(task, dict) and task.get("state") == _KILLING
+            ),
+            last_failure=current_failure,
+            image=image if isinstance(image, str) else None,
         )
+
+    @property
+    def converged(self) -> bool:
+        """Exactly ``instances`` tasks, all current and ready, none being killed."""
+        current = [task for task in self.tasks if self.current(task)]
+        ready = sum(1 for task in current if task_ready(task, self.checks))
+        return (
+            len(self.tasks) == self.instances
+            and len(current) == self.instances
+            and ready == self.instances
+            and not self.terminating
+        )
+
+    @property
+    def missing(self) -> bool:
+        """Fewer tasks than instances: some wait in Marathon's launch queue."""
+        return len(self.tasks) < self.instances
 
     def current(self, task: Mapping[str, Any]) -> bool:
         """Whether a task runs the current configuration."""
@@ -167,23 +216,32 @@ class AppState:
 
 
 def status_of(
-    name: str, namespace: str, state: AppState, revision: int, *, ours_ended: bool, step: str = ""
+    name: str,
+    namespace: str,
+    state: AppState,
+    revision: int,
+    *,
+    ours_ended: bool,
+    step: str = "",
+    failure: Failure | None = None,
 ) -> DeploymentStatus:
     """The rollout status (see the module for the rules). ``ours_ended``: a deployment this
-    backend started for the app is no longer listed."""
+    backend started for the app is no longer listed; ``failure``: why new tasks cannot
+    start (see :mod:`~orchsdk_marathon.failures`)."""
     current = [task for task in state.tasks if state.current(task)]
     ready = sum(1 for task in current if task_ready(task, state.checks))
-    converged = (
-        len(state.tasks) == state.instances
-        and len(current) == state.instances
-        and ready == state.instances
-    )
     counts = f"{len(current)} of {state.instances} updated, {ready} ready"
+    if state.terminating:
+        counts += f", {len(state.terminating)} being killed"
+    if failure is not None:
+        counts += f"; {failure}"
     if state.deployments:
         phase = Phase.PROGRESSING
         message = f"deployment {', '.join(state.deployments)} running{step}: {counts}"
-    elif converged:
+    elif state.converged:
         phase, message = Phase.COMPLETE, "successfully rolled out"
+    elif state.terminating:
+        phase, message = Phase.PROGRESSING, f"waiting for tasks to be killed: {counts}"
     elif ours_ended or (state.failure and ready == 0 and state.instances > 0):
         phase = Phase.FAILED
         message = f"the deployment ended before the app converged ({counts})"
@@ -204,14 +262,14 @@ def status_of(
         revision=revision,
         phase=phase,
         message=message,
+        failure=failure,
+        terminating=len(state.terminating),
     )
 
 
 def _state(task: Mapping[str, Any]) -> str:
     state = task.get("state")
-    if not isinstance(state, str):
-        return "unknown"
-    return state.removeprefix("TASK_").lower()
+    return _STATES.get(state, "unknown") if isinstance(state, str) else "unknown"
 
 
 def _ports(task: Mapping[str, Any]) -> tuple[int, ...]:
@@ -222,26 +280,57 @@ def _ports(task: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 def instances_of(
-    name: str, namespace: str, state: AppState, versions: Sequence[str]
+    name: str,
+    namespace: str,
+    state: AppState,
+    versions: Sequence[str],
+    failure: Failure | None = None,
 ) -> list[Instance]:
-    """The tasks of an app as instances (host ports, state, readiness, revision)."""
+    """The app's Marathon instances, each as its latest task (host ports, state,
+    readiness, revision), those being killed too (``terminating``). The instance a
+    ``failure`` names is ``failed``, listed from ``lastTaskFailure`` while Marathon waits
+    to launch it again. Ids are instance ids (``web.instance-1a2b``), which stay the same
+    when Marathon relaunches a failed task (``._app.1``, ``._app.2``, ...)."""
     found = []
-    for task in state.tasks:
+    for task in (*state.tasks, *state.terminating):
         launched = task.get("version")
         revision = revision_of(versions, state.config if state.current(task) else str(launched))
+        instance = instance_of(str(task.get("id", "")))[0]
+        failed = failure is not None and failure.instance == instance
         found.append(
             Instance(
-                id=str(task.get("id", "")),
+                id=instance,
                 deployment=name,
                 namespace=namespace,
                 host=str(task.get("host", "")),
                 ports=_ports(task),
-                state=_state(task),
-                ready=task_ready(task, state.checks),
+                state="failed" if failed and task.get("state") != _KILLING else _state(task),
+                ready=task_ready(task, state.checks) and not failed,
                 revision=revision,
             )
         )
+    waiting = _waiting(name, namespace, state, versions, failure)
+    if waiting is not None and all(instance.id != waiting.id for instance in found):
+        found.append(waiting)
     return found
+
+
+def _waiting(
+    name: str, namespace: str, state: AppState, versions: Sequence[str], failure: Failure | None
+) -> Instance | None:
+    """The failed instance a failure names, from ``lastTaskFailure`` (for when Marathon
+    has no task of it now: it waits out the back-off before it launches it again)."""
+    last = state.last_failure
+    if failure is None or failure.instance is None or last is None:
+        return None
+    return Instance(
+        id=failure.instance,
+        deployment=name,
+        namespace=namespace,
+        host=str(last.get("host", "")),
+        state="failed",
+        revision=revision_of(versions, state.config),
+    )
 
 
 def endpoints_of(
@@ -272,7 +361,7 @@ def endpoints_of(
                         port_name=port.name,
                         protocol=port.protocol,
                         ready=task_ready(task, state.checks),
-                        instance=str(task.get("id", "")),
+                        instance=instance_of(str(task.get("id", "")))[0],
                     )
                 )
     return found

@@ -51,6 +51,7 @@ def stored(spec: Deployment, **changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def wire() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add("GET", f"{M1}/v2/queue", json={"queue": []})  # nothing waits to launch
         yield mock
 
 

@@ -86,6 +86,7 @@ def stored(spec: Deployment, **changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def wire() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add("GET", f"{M1}/v2/queue", json={"queue": []})  # nothing waits to launch
         yield mock
 
 
@@ -396,6 +397,8 @@ def test_a_locked_app_waits_for_its_deployments_then_writes_once_more(
     assert sent(wire) == [  # no event stream here (refused): the wait polls
         "GET /v2/apps/shop/web",
         "PUT /v2/apps/shop/web",
+        "GET /v2/apps/shop/web",  # can the deployment that locks it finish? (yes)
+        "GET /v2/queue",
         "GET /v2/events",
         "GET /v2/deployments",
         "GET /v2/deployments",
@@ -824,7 +827,7 @@ def test_instances_are_the_tasks(wire: responses.RequestsMock, orch: Orchestrato
         True,
         2,
     )
-    assert (second.state, second.ready, second.revision) == ("staging", False, 1)
+    assert (second.state, second.ready, second.revision) == ("starting", False, 1)
 
 
 def test_delete_of_a_missing_app_is_not_found(

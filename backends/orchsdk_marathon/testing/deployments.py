@@ -375,9 +375,7 @@ class DeploymentEngine:
         launching = len(new) + len(queue.pending)
         # tasks being killed are still listed, so they still count against the capacity
         stopping = sum(1 for task in record.tasks if task.state == "TASK_KILLING")
-        while launching < wanted and (
-            not restart or len(old) + stopping + launching < maximum
-        ):
+        while launching < wanted and (not restart or len(old) + stopping + launching < maximum):
             self.tasks.launch(record, target)
             launching += 1
         return (

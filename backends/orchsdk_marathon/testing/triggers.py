@@ -6,7 +6,7 @@ failure conventions, so that both emulators and the live tier fail on the same s
 - a secret the app declares whose ``source`` is not in the secret store: the agent
   cannot resolve it when it launches the container (``TASK_FAILED``);
 - a command (``cmd``, or ``args`` without one) of exactly ``false``, ``/bin/false`` or
-  ``sh -c "exit 1"``: the task starts, then exits with status 1.
+  ``sh -c "exit 1"`` (after an ``exec``): the task starts, then exits with status 1.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ def launch_failure(
                 f"dial tcp: lookup {registry}: no such host'"
             )
         return (
-            f"Failed to launch container: Failed to perform 'curl': curl: (6) Could not "
-            f"resolve host: {registry}"
+            f"Failed to launch container: Failed to provision image '{image}': Failed to "
+            f"perform 'curl': curl: (6) Could not resolve host: {registry}"
         )
     if secret_exists is not None:
         for declared in (app.get("secrets") or {}).values():
@@ -81,6 +81,8 @@ def crashes(app: Mapping[str, Any]) -> bool:
             words = shlex.split(cmd)
         except ValueError:
             return False
+        if words[:1] == ["exec"]:  # how orchsdk renders a command, so that it gets signals
+            words = words[1:]
         return words in _CRASHING
     args = app.get("args")
     return isinstance(args, list) and args in _CRASHING
