@@ -171,3 +171,16 @@ def test_kubernetes_list_whose_items_are_not_a_list_is_an_unexpected_response(
 
     with kubernetes(serve(answer)) as orch, pytest.raises(UnexpectedResponse):
         orch.status("web")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_redirect_carries_no_token_anywhere(serve: Callable[[Answer], str], backend: str) -> None:
+    elsewhere = LoopbackServer(lambda _: Response.json({})).start()
+    try:
+        target = f"{elsewhere.url}/stolen"
+        url = serve(lambda _: Response(302, b"", {"Location": target}))
+        with BACKENDS[backend](url, token="t0ken") as orch, pytest.raises(Redirected):
+            orch.get(Deployment, "web")
+        assert elsewhere.requests == []
+    finally:
+        elsewhere.stop()

@@ -4,17 +4,14 @@ own over real HTTPS on loopback, and the offline backend that renders without a 
 from __future__ import annotations
 
 import json
-import shutil
-import ssl
-import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from orchsdk_kubernetes import KubernetesBackend
 from orchsdk_kubernetes.config import Settings, parse_url
+from tls_servers import https_server as serving
+from tls_servers import make_certificates
 
 import orchsdk
 from orchsdk import Deployment, Orchestrator, OrchestratorError, SettingsError
@@ -102,60 +99,17 @@ def test_settings_are_frozen_and_hide_the_token() -> None:
 # -- TLS with a CA of one's own ------------------------------------------------------------
 
 
-def _openssl(*args: str | Path, cwd: Path) -> None:
-    subprocess.run(["openssl", *map(str, args)], cwd=cwd, check=True, capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A CA and a server certificate for 127.0.0.1 that it signed, made with openssl."""
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed")
-    where = tmp_path_factory.mktemp("tls")
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-             "/CN=orchsdk test CA", "-keyout", "ca.key", "-out", "ca.pem", cwd=where)  # fmt: skip
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-             "-keyout", "server.key", "-out", "server.csr", cwd=where)  # fmt: skip
-    (where / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-             "-CAcreateserial", "-days", "1", "-extfile", "san.ext", "-out", "server.pem",
-             cwd=where)  # fmt: skip
-    return where
-
-
-class _ApiServer(BaseHTTPRequestHandler):
-    """Answers every GET with an empty DeploymentList."""
-
-    def do_GET(self) -> None:
-        body = json.dumps(
-            {"kind": "DeploymentList", "apiVersion": "apps/v1", "metadata": {}, "items": []}
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    return make_certificates(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="module")
 def https_server(certificates: Path) -> Iterator[str]:
-    """``HOST:PORT`` of an HTTPS server on loopback with the certificate the CA signed."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificates / "server.pem", certificates / "server.key")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ApiServer)
-    server.daemon_threads = True
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    """``HOST:PORT`` of an HTTPS API server that answers every GET with no deployments."""
+    listing = {"kind": "DeploymentList", "apiVersion": "apps/v1", "metadata": {}, "items": []}
+    with serving(certificates, listing) as address:
+        yield address
 
 
 def _list_deployments(url: str) -> list[Deployment]:
@@ -208,3 +162,38 @@ def test_an_offline_backend_sends_nothing() -> None:
 def test_an_offline_backend_refuses_unknown_options_too() -> None:
     with pytest.raises(SettingsError, match="'containerizer'"):
         KubernetesBackend.offline(containerizer="docker")
+
+
+def _kubeconfig(tmp_path: Path, address: str, *, skip: bool) -> Path:
+    cluster: dict[str, object] = {"server": f"https://{address}"}
+    if skip:
+        cluster["insecure-skip-tls-verify"] = True
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": cluster}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "x",
+    }
+    path = tmp_path / "kubeconfig"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_a_kubeconfigs_insecure_skip_tls_verify_is_honoured(
+    https_server: str, tmp_path: Path
+) -> None:
+    from urllib3.exceptions import InsecureRequestWarning
+
+    path = _kubeconfig(tmp_path, https_server, skip=True)
+    with pytest.warns(InsecureRequestWarning):
+        assert _list_deployments(f"kubernetes://?kubeconfig={path}") == []
+
+
+def test_a_kubeconfig_without_insecure_skip_tls_verify_verifies(
+    https_server: str, tmp_path: Path
+) -> None:
+    path = _kubeconfig(tmp_path, https_server, skip=False)
+    with pytest.raises(OrchestratorError, match="TLS verification failed"):
+        _list_deployments(f"kubernetes://?kubeconfig={path}")
