@@ -64,6 +64,7 @@ from orchsdk.manifests import dump_manifests, load_manifests, manifest_of
 __all__ = ["EXIT_DIFF_FAILED", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "cli", "run"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 log = logging.getLogger("orchsdk")
 
 
@@ -547,6 +548,20 @@ def _echo_data(output: str, data: Any) -> bool:
     return output != "table"
 
 
+def _show_found(
+    ctx: click.Context,
+    output: str,
+    fetch: Callable[[Orchestrator], list[T]],
+    table: Callable[[Sequence[T]], None],
+) -> None:
+    """Prints what ``fetch`` finds as ``output`` asks, ``table`` drawing the table: the body the
+    listing commands share."""
+    with connected(ctx) as orch:
+        found = fetch(orch)
+    if not _echo_data(output, found):
+        table(found)
+
+
 def _echo_status(output: str, status: orchsdk.DeploymentStatus) -> None:
     if not _echo_data(output, status):
         click.echo(f"deployment/{status.name} ({status.namespace}): {describe(status)}")
@@ -590,10 +605,7 @@ def instances(ctx: click.Context, name: str, output: str) -> None:
     \b
     orchsdk instances web
     """
-    with connected(ctx) as orch:
-        found = orch.instances(name)
-    if not _echo_data(output, found):
-        instances_table(found)
+    _show_found(ctx, output, lambda orch: orch.instances(name), instances_table)
 
 
 @cli.command()
@@ -610,10 +622,7 @@ def events(ctx: click.Context, name: str, kind: str, output: str) -> None:
     orchsdk events web
     orchsdk events web --kind service -o json
     """
-    with connected(ctx) as orch:
-        found = orch.events(name, kind=_kind(kind))
-    if not _echo_data(output, found):
-        events_table(found)
+    _show_found(ctx, output, lambda orch: orch.events(name, kind=_kind(kind)), events_table)
 
 
 @cli.command()
@@ -627,10 +636,7 @@ def endpoints(ctx: click.Context, service: str, output: str) -> None:
     \b
     orchsdk endpoints web
     """
-    with connected(ctx) as orch:
-        found = orch.endpoints(service)
-    if not _echo_data(output, found):
-        endpoints_table(found)
+    _show_found(ctx, output, lambda orch: orch.endpoints(service), endpoints_table)
 
 
 @cli.command()
