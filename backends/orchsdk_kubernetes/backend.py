@@ -25,11 +25,13 @@ from orchsdk import (
     DeploymentStatus,
     Endpoint,
     Event,
+    FieldError,
     Instance,
     Resource,
     Secret,
     Service,
 )
+from orchsdk.native import merged_errors
 from orchsdk.settings import settings_from
 from orchsdk_kubernetes.autoscaling import AutoscalerHandler
 from orchsdk_kubernetes.client import Client
@@ -37,6 +39,7 @@ from orchsdk_kubernetes.config import Settings, connect_client, parse_url
 from orchsdk_kubernetes.deployments import DeploymentHandler
 from orchsdk_kubernetes.handlers import Context, Handler, ServiceHandler
 from orchsdk_kubernetes.object_cache import ObjectCache
+from orchsdk_kubernetes.parse import parse
 
 __all__ = ["KubernetesBackend"]
 
@@ -103,6 +106,16 @@ class KubernetesBackend(Backend):
 
     def close(self) -> None:
         self._client.close()
+
+    def validate(self, resource: Resource) -> builtins.list[FieldError]:
+        """A ``native`` patch may not make the manifest one the spec could not be: the
+        patched manifest, read back, must pass the core's validation."""
+        handler = self._handlers[type(resource)]
+        return merged_errors(
+            resource,
+            self.name,
+            lambda: parse(type(resource), handler.render(resource), reveal=True),
+        )
 
     def render(self, resource: Resource) -> builtins.list[dict[str, Any]]:
         """The manifest of the spec as written: pure, so a deployment keeps its ``replicas``
