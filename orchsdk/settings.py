@@ -33,7 +33,9 @@ __all__ = [
     "NOT_AN_OPTION",
     "byte_count",
     "flag",
+    "hidden",
     "optional_seconds",
+    "optional_text",
     "seconds",
     "settings_from",
     "verify_option",
@@ -59,6 +61,20 @@ def flag(value: Any) -> bool:
     if text in _FALSE:
         return False
     raise ValueError(f"expected true or false (or 1/0, yes/no), got {value!r}")
+
+
+def hidden(value: object) -> str:
+    """The ``repr`` of a credential field: ``None`` or ``'***'``, so settings log safely."""
+    return "None" if value is None else "'***'"
+
+
+def optional_text(value: Any) -> str | None:
+    """A text option that may be absent: a string or ``None``, never another type."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value
 
 
 def verify_option(value: Any) -> bool | str:

@@ -24,27 +24,23 @@ import attrs
 
 from orchsdk import SettingsError
 from orchsdk.answers import MAX_ANSWER_BYTES
-from orchsdk.settings import byte_count, flag, seconds, settings_from, verify_option
+from orchsdk.settings import (
+    byte_count,
+    flag,
+    hidden,
+    optional_text,
+    seconds,
+    settings_from,
+    verify_option,
+)
 
 __all__ = ["Settings", "connect_client", "parse_url"]
 
 DEFAULT_POOL_SIZE = 32
 
 
-def _hidden(value: object) -> str:
-    return "None" if value is None else "'***'"
-
-
-def _optional_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
-    return value
-
-
 def _host(value: Any) -> str | None:
-    text = _optional_text(value)
+    text = optional_text(value)
     if text is not None and urlsplit(text).scheme not in ("http", "https"):
         raise ValueError(f"expected an http(s) URL, got {value!r}")
     return text
@@ -85,13 +81,13 @@ class Settings:
     works too). The token is kept out of ``repr``.
     """
 
-    kubeconfig: str | None = attrs.field(default=None, converter=_optional_text)
-    context: str | None = attrs.field(default=None, converter=_optional_text)
+    kubeconfig: str | None = attrs.field(default=None, converter=optional_text)
+    context: str | None = attrs.field(default=None, converter=optional_text)
     in_cluster: bool = attrs.field(default=False, converter=flag)
     host: str | None = attrs.field(default=None, converter=_host)
-    token: str | None = attrs.field(default=None, repr=_hidden, converter=_optional_text)
+    token: str | None = attrs.field(default=None, repr=hidden, converter=optional_text)
     verify: bool | str = attrs.field(default=True, converter=_ca_bundle)
-    namespace: str | None = attrs.field(default=None, converter=_optional_text)
+    namespace: str | None = attrs.field(default=None, converter=optional_text)
     create_namespace: bool = attrs.field(default=False, converter=flag)
     connect_timeout: float = attrs.field(default=5.0, converter=seconds)
     read_timeout: float = attrs.field(default=30.0, converter=seconds)

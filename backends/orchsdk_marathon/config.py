@@ -24,6 +24,8 @@ from orchsdk.settings import (
     NOT_AN_OPTION,
     byte_count,
     flag,
+    hidden,
+    optional_text,
     seconds,
     settings_from,
     verify_option,
@@ -34,18 +36,6 @@ __all__ = ["OfflineSettings", "Settings", "parse_url"]
 Containerizer = Literal["docker", "mesos"]
 
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-
-
-def _hidden(value: object) -> str:
-    return "None" if value is None else "'***'"
-
-
-def _optional_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
-    return value
 
 
 def _secret_store(value: Any) -> str | None:
@@ -94,9 +84,9 @@ class Settings:
     """
 
     servers: tuple[str, ...] = attrs.field(metadata={NOT_AN_OPTION: True})
-    username: str | None = attrs.field(default=None, repr=_hidden, converter=_optional_text)
-    password: str | None = attrs.field(default=None, repr=_hidden, converter=_optional_text)
-    token: str | None = attrs.field(default=None, repr=_hidden, converter=_optional_text)
+    username: str | None = attrs.field(default=None, repr=hidden, converter=optional_text)
+    password: str | None = attrs.field(default=None, repr=hidden, converter=optional_text)
+    token: str | None = attrs.field(default=None, repr=hidden, converter=optional_text)
     verify: bool | str = attrs.field(default=True, converter=verify_option)
     secret_store: str | None = attrs.field(default=None, converter=_secret_store)
     connect_timeout: float = attrs.field(default=5.0, converter=seconds)
