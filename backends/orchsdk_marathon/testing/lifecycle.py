@@ -71,6 +71,8 @@ class Lifecycle:
     def advance(self, record: AppRecord) -> None:
         """One tick: killed tasks linger then go, staged tasks run (or fail to launch),
         crashing tasks exit, running ones turn healthy; then queued instances are placed."""
+        if record.queue.delay_ticks > 0:
+            record.queue.delay_ticks -= 1
         self.linger(record)
         for task in list(record.tasks):
             if task.state == "TASK_STAGING":
@@ -95,8 +97,6 @@ class Lifecycle:
                     runSpecVersion=task.version,
                     healthy=True,
                 )
-        if record.queue.delay_ticks > 0:
-            record.queue.delay_ticks -= 1
         self.place(record)
 
     def linger(self, record: AppRecord) -> None:
