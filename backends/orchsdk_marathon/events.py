@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from orchsdk.answers import MAX_ANSWER_BYTES, too_large
+
 if TYPE_CHECKING:
     import requests
 
@@ -54,25 +56,32 @@ WATCHED = (
 rollout status (its deployments, its tasks, their health), and the attach itself."""
 
 
-def server_sent_events(chunks: Iterable[bytes]) -> Iterator[tuple[str, str]]:
+def server_sent_events(
+    chunks: Iterable[bytes], limit: int = MAX_ANSWER_BYTES
+) -> Iterator[tuple[str, str]]:
     """``(event type, data)`` of each event in a server-sent-events byte stream.
 
     Lines end with LF or CRLF (Marathon's Jetty writes CRLF, and a bare CRLF as its
     heartbeat); a blank line ends an event; ``data:`` lines join with newlines; comments
-    (``:``) and events without data are skipped; the type defaults to ``message``.
+    (``:``) and events without data are skipped; the type defaults to ``message``. An
+    event (or a line) longer than ``limit`` bytes is :class:`~orchsdk.AnswerTooLarge`.
     """
     buffer = b""
     kind = ""
     data: list[str] = []
+    size = 0
     for chunk in chunks:
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
+        size += sum(len(line) for line in lines)
+        if len(buffer) > limit or size > limit:
+            raise too_large("GET /v2/events (one event)", limit)
         for raw in lines:
             line = raw.rstrip(b"\r").decode("utf-8", "replace")
             if not line:
                 if data:
                     yield kind or "message", "\n".join(data)
-                kind, data = "", []
+                kind, data, size = "", [], 0
                 continue
             field, _, value = line.partition(":")
             value = value[1:] if value.startswith(" ") else value
@@ -122,9 +131,11 @@ class AppEvents:
         response: requests.Response,
         app: str,
         relevant: Callable[[Mapping[str, Any]], bool] | None = None,
+        limit: int = MAX_ANSWER_BYTES,
     ) -> None:
         self._response = response
         self._app = app
+        self._limit = limit
         self._relevant = relevant or (lambda event: concerns(event, app))
         self._state = threading.Condition()
         self._attached = False
@@ -182,7 +193,8 @@ class AppEvents:
 
     def _read(self) -> None:
         try:
-            for kind, data in server_sent_events(self._response.iter_content(chunk_size=None)):
+            chunks = self._response.iter_content(chunk_size=None)
+            for kind, data in server_sent_events(chunks, self._limit):
                 self._note(kind, data)
         except Exception as error:  # the stream dropped, timed out, or was closed
             log.debug("the event stream for %s ended: %s", self._app, type(error).__name__)
@@ -227,4 +239,4 @@ def open_events(
         accept="text/event-stream",
         timeout=(min(connect, remaining), min(read, remaining)),
     )
-    return AppEvents(response, app, relevant)
+    return AppEvents(response, app, relevant, marathon.max_answer_bytes)

@@ -186,6 +186,11 @@ class Transport:
             raise self._error(status, headers, body, what)
         raise self._combined(failures, what)
 
+    @property
+    def max_answer_bytes(self) -> int:
+        """The most bytes of one answer, or of one event of a stream."""
+        return self._settings.max_answer_bytes
+
     def stream(
         self,
         path: str,

@@ -184,3 +184,30 @@ def test_a_redirect_carries_no_token_anywhere(serve: Callable[[Answer], str], ba
         assert elsewhere.requests == []
     finally:
         elsewhere.stop()
+
+
+def test_marathon_event_over_the_cap_is_answer_too_large() -> None:
+    from orchsdk_marathon.events import server_sent_events
+
+    small = [b"event: status_update_event\r\n", b'data: {"appId": "/web"}\r\n', b"\r\n"]
+    huge = [b"data: " + b"x" * 2048, b"x" * 2048]
+
+    assert list(server_sent_events(small, limit=1024)) == [
+        ("status_update_event", '{"appId": "/web"}')
+    ]
+    with pytest.raises(AnswerTooLarge):
+        list(server_sent_events(huge, limit=1024))
+
+
+def test_kubernetes_watch_event_over_the_cap_is_answer_too_large() -> None:
+    from orchsdk_kubernetes.client import _lines
+
+    class Stream:
+        def stream(self, amt: Any = None, decode_content: bool = False) -> Iterator[bytes]:
+            yield b'{"type": "ADDED", "object": {}}\n'
+            yield b'{"type": "MODIFIED", "object": {"x": "' + b"y" * 4096
+
+    events = _lines(Stream(), "watch deployments", 1024)
+    assert next(events)["type"] == "ADDED"
+    with pytest.raises(AnswerTooLarge):
+        next(events)
