@@ -24,6 +24,7 @@ from orchsdk import (
     Autoscaler,
     Backend,
     Capabilities,
+    Comparison,
     ConfigMap,
     ConfigRef,
     Deployment,
@@ -206,6 +207,14 @@ class MemoryBackend(Backend):
         if before is None:
             return Action.CREATED
         return Action.UNCHANGED if before == resource else Action.UPDATED
+
+    def compare(self, resource: Resource) -> Comparison:
+        """As the default, but a deployment an autoscaler owns is compared with the
+        replica count apply would keep (the autoscaler's), so diff and apply agree."""
+        if isinstance(resource, Deployment):
+            with self._store.changed:
+                resource = self._with_autoscaled_replicas(resource)
+        return super().compare(resource)
 
     def get(self, kind: type[R], name: str, namespace: str, *, reveal: bool = False) -> R:
         with self._store.changed:

@@ -435,6 +435,17 @@ class BackendContract(FailureContract):
         orch.apply(web(replicas=1, image="nginx:1.28"), wait=True, timeout=self.timeout)
         assert 3 <= orch.status("web").desired <= 5
 
+    @requires("autoscalers")
+    def test_diff_of_an_autoscaled_deployment_agrees_with_apply(
+        self, orch: TrackingOrchestrator
+    ) -> None:
+        orch.apply(web(replicas=2), wait=True, timeout=self.timeout)
+        orch.apply(Autoscaler("web", target="web", min_replicas=3, max_replicas=6, cpu_percent=70))
+        assert eventually(lambda: orch.status("web").desired >= 3, self.timeout)
+        [diff] = orch.diff(web(replicas=2))
+        [applied] = orch.apply(web(replicas=2))
+        assert (diff.action, applied.action) == (Action.UNCHANGED, Action.UNCHANGED)
+
     # -- refusals before any request ---------------------------------------------
 
     @requires()
