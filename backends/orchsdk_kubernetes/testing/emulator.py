@@ -24,6 +24,7 @@ import tempfile
 import threading
 import traceback
 import urllib.parse
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -214,6 +215,9 @@ class KubernetesEmulator:
                     by_kind("Namespace"), "", {"metadata": {"name": name}}, manager="kube-apiserver"
                 )
         self._directory = tempfile.mkdtemp(prefix="orchsdk-kube-emulator-")
+        # Removed by stop(); and, should the program end without it (an exception, an
+        # interrupt, a forgotten emulator), when the emulator is collected or at exit.
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._directory, True)
         self._write_kubeconfig()
         self.server.start()
         if self.auto:
@@ -235,7 +239,7 @@ class KubernetesEmulator:
         self.store.close()
         self.server.stop()
         if self._directory is not None:
-            shutil.rmtree(self._directory, ignore_errors=True)
+            self._cleanup()
             self._directory = None
 
     def __enter__(self) -> KubernetesEmulator:

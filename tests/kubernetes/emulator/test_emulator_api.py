@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import kubernetes_validate
 import pytest
@@ -809,3 +812,19 @@ def test_the_watch_path_form_and_deletecollection(manual: Cluster, mns: str) -> 
     ) as answer:
         events = [json.loads(line) for line in answer.read().splitlines()]
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "c")]
+
+
+def test_an_emulator_never_stopped_removes_its_kubeconfig_when_the_program_ends() -> None:
+    script = (
+        "from orchsdk_kubernetes.testing import KubernetesEmulator\n"
+        "emulator = KubernetesEmulator(auto=False).start()\n"
+        "print(emulator.kubeconfig)\n"
+        "raise SystemExit(3)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    kubeconfig = Path(done.stdout.strip())
+    assert done.returncode == 3, done.stderr
+    assert kubeconfig.name == "kubeconfig"
+    assert not kubeconfig.parent.exists()
