@@ -37,7 +37,7 @@ from orchsdk_kubernetes.testing.registry import (
 )
 from orchsdk_kubernetes.testing.registry.meta import Obj
 from orchsdk_kubernetes.testing.registry.patches import APPLY
-from orchsdk_kubernetes.testing.registry.write_path import WritePath
+from orchsdk_kubernetes.testing.registry.write_path import Request, WritePath
 from orchsdk_kubernetes.testing.resources import ResourceType
 from orchsdk_kubernetes.testing.selectors import FieldSelector, LabelSelector
 from orchsdk_kubernetes.testing.store import Store
@@ -97,17 +97,12 @@ class Registry:
         dry_run: bool = False,
     ) -> Obj:
         """PUT of the object, its ``status`` or its ``scale`` (which answers with the Scale)."""
+        request = Request(rt, namespace, name, manager, dry_run)
         if subresource == "scale":
-            return scale.update_scale(
-                self._path, rt, namespace, name, body, manager=manager, dry_run=dry_run
-            )
+            return scale.update_scale(self._path, request, body)
         if subresource == "status":
-            return status.update_status(
-                self._path, rt, namespace, name, body, manager=manager, dry_run=dry_run
-            )
-        return writes.update(
-            self._path, rt, namespace, name, body, manager=manager, dry_run=dry_run
-        )
+            return status.update_status(self._path, request, body)
+        return writes.update(self._path, request, body)
 
     def patch(
         self,
@@ -161,22 +156,12 @@ class Registry:
         """Server-side apply to the object or its ``scale`` (``status`` is not allowed)."""
         if not isinstance(applied, dict):
             raise errors.bad_request("the object provided is unrecognized (must be of type object)")
+        request = Request(rt, namespace, name, manager, dry_run)
         if subresource == "scale":
-            return scale.apply_scale(
-                self._path,
-                rt,
-                namespace,
-                name,
-                applied,
-                manager=manager,
-                force=force,
-                dry_run=dry_run,
-            )
+            return scale.apply_scale(self._path, request, applied, force=force)
         if subresource:
             raise errors.method_not_allowed()
-        return server_side_apply.apply(
-            self._path, rt, namespace, name, applied, manager=manager, force=force, dry_run=dry_run
-        )
+        return server_side_apply.apply(self._path, request, applied, force=force)
 
     def write(
         self,

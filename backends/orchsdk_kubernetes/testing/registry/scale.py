@@ -5,12 +5,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from orchsdk_kubernetes.testing import errors, fieldsets
+from orchsdk_kubernetes.testing import errors
 from orchsdk_kubernetes.testing.errors import FieldError
 from orchsdk_kubernetes.testing.fieldsets import Entry
-from orchsdk_kubernetes.testing.registry.meta import Obj, now
+from orchsdk_kubernetes.testing.registry.meta import Obj
 from orchsdk_kubernetes.testing.registry.reads import get
-from orchsdk_kubernetes.testing.registry.write_path import WritePath
+from orchsdk_kubernetes.testing.registry.write_path import (
+    Request,
+    WritePath,
+    apply_plan,
+    updated_ownership,
+)
 from orchsdk_kubernetes.testing.resources import ResourceType
 from orchsdk_kubernetes.testing.selectors import selector_string
 
@@ -43,18 +48,11 @@ def scale_of(rt: ResourceType, obj: Obj) -> Obj:
 
 
 def update_scale(
-    path: WritePath,
-    rt: ResourceType,
-    namespace: str,
-    name: str,
-    scale: Any,
-    *,
-    manager: str,
-    dry_run: bool = False,
-    entries: list[Entry] | None = None,
+    path: WritePath, request: Request, scale: Any, entries: list[Entry] | None = None
 ) -> Obj:
     """PUT ``/scale``: sets ``spec.replicas`` from an autoscaling/v1 Scale."""
-    old = get(path.store, rt, namespace, name)
+    rt, name = request.rt, request.name
+    old = get(path.store, rt, request.namespace, name)
     if not isinstance(scale, dict):
         raise errors.bad_request("the object provided is unrecognized (must be of type Scale)")
     metadata = scale.get("metadata") or {}
@@ -81,51 +79,28 @@ def update_scale(
     new = copy.deepcopy(old)
     new.setdefault("spec", {})["replicas"] = replicas
     if entries is None:
-        entries = fieldsets.update_ownership(
-            fieldsets.read_entries(old),
-            old,
-            new,
-            manager=manager,
-            api_version=SCALE_VERSION,
-            subresource="scale",
-            scope="scale",
-            now=now(),
+        entries = updated_ownership(
+            old, new, manager=request.manager, api_version=SCALE_VERSION, subresource="scale"
         )
-    stored = path.commit_update(rt, old, new, manager=manager, dry_run=dry_run, entries=entries)
+    stored = path.commit_update(request, old, new, entries=entries)
     return scale_of(rt, stored)
 
 
-def apply_scale(
-    path: WritePath,
-    rt: ResourceType,
-    namespace: str,
-    name: str,
-    applied: Obj,
-    *,
-    manager: str,
-    force: bool,
-    dry_run: bool = False,
-) -> Obj:
+def apply_scale(path: WritePath, request: Request, applied: Obj, *, force: bool) -> Obj:
     """Server-side apply to ``/scale``: this manager owns ``spec.replicas`` if it sets it."""
-    live = get(path.store, rt, namespace, name)
+    live = get(path.store, request.rt, request.namespace, request.name)
     config = {"spec": {"replicas": (applied.get("spec") or {}).get("replicas")}}
     if config["spec"]["replicas"] is None:
         config = {"spec": {}}
-    plan = fieldsets.apply_ownership(
-        fieldsets.read_entries(live),
+    plan = apply_plan(
         live,
         config,
-        manager=manager,
+        manager=request.manager,
         api_version=SCALE_VERSION,
         subresource="scale",
         force=force,
-        now=now(),
     )
-    if plan.conflicts:
-        raise errors.apply_conflict(plan.conflicts)
-    scale = scale_of(rt, live)
+    scale = scale_of(request.rt, live)
     if "replicas" in config["spec"]:
         scale["spec"]["replicas"] = config["spec"]["replicas"]
-    return update_scale(
-        path, rt, namespace, name, scale, manager=manager, dry_run=dry_run, entries=plan.entries
-    )
+    return update_scale(path, request, scale, plan.entries)

@@ -9,25 +9,15 @@ from orchsdk_kubernetes.testing import errors, fieldsets
 from orchsdk_kubernetes.testing.fieldsets import Entry
 from orchsdk_kubernetes.testing.patching import apply_merge
 from orchsdk_kubernetes.testing.registry.meta import Obj, now
-from orchsdk_kubernetes.testing.registry.write_path import WritePath
+from orchsdk_kubernetes.testing.registry.write_path import Request, WritePath, apply_plan
 from orchsdk_kubernetes.testing.registry.writes import create
-from orchsdk_kubernetes.testing.resources import ResourceType
 
 __all__ = ["apply"]
 
 
-def apply(
-    path: WritePath,
-    rt: ResourceType,
-    namespace: str,
-    name: str,
-    applied: Obj,
-    *,
-    manager: str,
-    force: bool,
-    dry_run: bool = False,
-) -> Obj:
-    """Creates the object from ``applied``, or merges it in under ``manager``'s ownership."""
+def apply(path: WritePath, request: Request, applied: Obj, *, force: bool) -> Obj:
+    """Creates the object from ``applied``, or merges it in under the manager's ownership."""
+    rt, namespace, name, manager = request.rt, request.namespace, request.name, request.manager
     applied = copy.deepcopy(applied)
     kind, api_version = applied.get("kind"), applied.get("apiVersion")
     if not kind or not api_version:
@@ -61,30 +51,18 @@ def apply(
         applied.pop("status", None)
     live = path.store.get(rt, namespace, name)
     wanted = metadata.pop("resourceVersion", None)
-    stamp = now()
     if live is None:
         if wanted:
             raise errors.conflict(rt, name)
-        entry = Entry(manager, "Apply", rt.api_version, fieldsets.paths_of(applied), "", stamp)
+        entry = Entry(manager, "Apply", rt.api_version, fieldsets.paths_of(applied), "", now())
         return create(
-            path, rt, namespace, applied, manager=manager, dry_run=dry_run, entries=[entry]
+            path, rt, namespace, applied, manager=manager, dry_run=request.dry_run, entries=[entry]
         )
     if wanted and wanted != live["metadata"]["resourceVersion"]:
         raise errors.conflict(rt, name)
-    plan = fieldsets.apply_ownership(
-        fieldsets.read_entries(live),
-        live,
-        applied,
-        manager=manager,
-        api_version=rt.api_version,
-        subresource="",
-        force=force,
-        now=stamp,
+    plan = apply_plan(
+        live, applied, manager=manager, api_version=rt.api_version, subresource="", force=force
     )
-    if plan.conflicts:
-        raise errors.apply_conflict(plan.conflicts)
     merged = apply_merge(copy.deepcopy(live), applied)
     merged = fieldsets.prune(merged, plan.removed, plan.entries)
-    return path.commit_update(
-        rt, live, merged, manager=manager, dry_run=dry_run, entries=plan.entries
-    )
+    return path.commit_update(request, live, merged, entries=plan.entries)

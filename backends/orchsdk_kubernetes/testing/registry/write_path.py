@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import attrs
+
 from orchsdk_kubernetes.testing import errors, fieldsets
 from orchsdk_kubernetes.testing.defaults import apply_defaults
-from orchsdk_kubernetes.testing.fieldsets import Entry
+from orchsdk_kubernetes.testing.fieldsets import ApplyPlan, Entry
 from orchsdk_kubernetes.testing.registry.admission import Admission
 from orchsdk_kubernetes.testing.registry.meta import (
     Obj,
@@ -17,13 +19,63 @@ from orchsdk_kubernetes.testing.registry.meta import (
     ordered_metadata,
     same,
 )
+from orchsdk_kubernetes.testing.registry.reads import get
 from orchsdk_kubernetes.testing.resources import ResourceType, by_kind
 from orchsdk_kubernetes.testing.store import Store
 from orchsdk_kubernetes.testing.validation import SchemaValidator, check_decodable, rule_errors
 
-__all__ = ["WritePath"]
+__all__ = ["Request", "WritePath", "apply_plan", "updated_ownership"]
 
 NAMESPACES = by_kind("Namespace")
+
+
+@attrs.frozen
+class Request:
+    """A write to one named object: which object, the field manager writing, whether dry-run."""
+
+    rt: ResourceType
+    namespace: str
+    name: str
+    manager: str
+    dry_run: bool = False
+
+
+def updated_ownership(
+    old: Obj | None, new: Obj, *, manager: str, api_version: str, subresource: str
+) -> list[Entry]:
+    """``new``'s field ownership once ``manager`` wrote it over ``old`` (``None``: a create),
+    the ownership step every update shares."""
+    entries = fieldsets.read_entries(old) if old is not None else []
+    return fieldsets.update_ownership(
+        entries,
+        old,
+        new,
+        manager=manager,
+        api_version=api_version,
+        subresource=subresource,
+        scope=subresource or "main",
+        now=now(),
+    )
+
+
+def apply_plan(
+    live: Obj, applied: Obj, *, manager: str, api_version: str, subresource: str, force: bool
+) -> ApplyPlan:
+    """What ``manager``'s server-side apply of ``applied`` to ``live`` does to field
+    ownership, 409 on conflicts: the ownership step every apply shares."""
+    plan = fieldsets.apply_ownership(
+        fieldsets.read_entries(live),
+        live,
+        applied,
+        manager=manager,
+        api_version=api_version,
+        subresource=subresource,
+        force=force,
+        now=now(),
+    )
+    if plan.conflicts:
+        raise errors.apply_conflict(plan.conflicts)
+    return plan
 
 
 class WritePath:
@@ -84,6 +136,21 @@ class WritePath:
         new["metadata"]["name"] = name
         return new
 
+    def controller_request(self, rt: ResourceType, new: Obj, manager: str) -> tuple[Request, Obj]:
+        """A controller's write of ``new`` as a request, and the stored object it replaces:
+        controllers name the object in its metadata, not in a URL."""
+        metadata = new["metadata"]
+        request = Request(rt, metadata.get("namespace", ""), metadata["name"], manager)
+        return request, get(self.store, rt, request.namespace, request.name)
+
+    def replacement(self, request: Request, body: Any) -> tuple[Obj, Obj]:
+        """The stored object a PUT replaces and the body decoded in its place (404, 400, or
+        409 when the body's preconditions do not hold): the start every PUT shares."""
+        old = get(self.store, request.rt, request.namespace, request.name)
+        new = self.decode_named(request.rt, body, request.namespace, request.name)
+        self.check_precondition(request.rt, old, new)
+        return old, new
+
     def check_namespace(self, rt: ResourceType, namespace: str, name: str) -> None:
         """404 when the namespace is missing, 403 while it terminates."""
         ns = self.store.get(NAMESPACES, "", namespace)
@@ -127,15 +194,8 @@ class WritePath:
         self.admission.admit(rt, obj, None)
         apply_defaults(rt.kind, obj)
         if entries is None:
-            entries = fieldsets.update_ownership(
-                [],
-                None,
-                obj,
-                manager=manager,
-                api_version=rt.api_version,
-                subresource="",
-                scope="main",
-                now=now(),
+            entries = updated_ownership(
+                None, obj, manager=manager, api_version=rt.api_version, subresource=""
             )
         fieldsets.write_entries(obj, entries)
         if validate:
@@ -148,17 +208,16 @@ class WritePath:
 
     def commit_update(
         self,
-        rt: ResourceType,
+        request: Request,
         old: Obj,
         new: Obj,
         *,
-        manager: str,
         subresource: str = "",
-        dry_run: bool = False,
         entries: list[Entry] | None = None,
         validate: bool = True,
     ) -> Obj:
         """Stores ``new`` in place of ``old`` (or returns ``old`` when nothing changes)."""
+        rt = request.rt
         metadata = new["metadata"] = dict(new.get("metadata") or {})
         for key in ("uid", "creationTimestamp", "deletionTimestamp", "namespace", "name"):
             if key in old["metadata"]:
@@ -175,16 +234,12 @@ class WritePath:
                 generation += 1
             metadata["generation"] = generation
         if entries is None:
-            scope = subresource or "main"
-            entries = fieldsets.update_ownership(
-                fieldsets.read_entries(old),
+            entries = updated_ownership(
                 old,
                 new,
-                manager=manager,
+                manager=request.manager,
                 api_version=rt.api_version,
                 subresource=subresource,
-                scope=scope,
-                now=now(),
             )
         fieldsets.write_entries(new, entries)
         ordered_metadata(new)
@@ -192,7 +247,7 @@ class WritePath:
             return old
         if validate:
             self.check(rt, new, old)
-        if dry_run:
+        if request.dry_run:
             return new
         self.admission.commit(rt, new, old)
         return self.store.put(rt, new)

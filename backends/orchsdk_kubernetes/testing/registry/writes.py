@@ -8,8 +8,7 @@ from typing import Any
 from orchsdk_kubernetes.testing import errors
 from orchsdk_kubernetes.testing.fieldsets import Entry
 from orchsdk_kubernetes.testing.registry.meta import Obj, random_suffix
-from orchsdk_kubernetes.testing.registry.reads import get
-from orchsdk_kubernetes.testing.registry.write_path import WritePath
+from orchsdk_kubernetes.testing.registry.write_path import Request, WritePath
 from orchsdk_kubernetes.testing.resources import ResourceType
 from orchsdk_kubernetes.testing.validation import check_decodable
 
@@ -48,26 +47,15 @@ def create(
     )
 
 
-def update(
-    path: WritePath,
-    rt: ResourceType,
-    namespace: str,
-    name: str,
-    body: Any,
-    *,
-    manager: str,
-    dry_run: bool = False,
-) -> Obj:
+def update(path: WritePath, request: Request, body: Any) -> Obj:
     """PUT of the object: a full replacement, resourceVersion-guarded; its status stays."""
-    old = get(path.store, rt, namespace, name)
-    new = path.decode_named(rt, body, namespace, name)
-    path.check_precondition(rt, old, new)
-    if "status" in rt.subresources:
+    old, new = path.replacement(request, body)
+    if "status" in request.rt.subresources:
         if "status" in old:
             new["status"] = copy.deepcopy(old["status"])
         else:
             new.pop("status", None)
-    return path.commit_update(rt, old, new, manager=manager, dry_run=dry_run)
+    return path.commit_update(request, old, new)
 
 
 def write(path: WritePath, rt: ResourceType, new: Obj, *, manager: str, validate: bool) -> Obj:
@@ -75,10 +63,9 @@ def write(path: WritePath, rt: ResourceType, new: Obj, *, manager: str, validate
 
     ``new`` may share nested parts with the stored object (they are not modified).
     """
-    metadata = new["metadata"]
-    old = get(path.store, rt, metadata.get("namespace", ""), metadata["name"])
+    request, old = path.controller_request(rt, new, manager)
     if "status" in rt.subresources:
         new = {**new, "status": copy.deepcopy(old.get("status"))}
         if new["status"] is None:
             del new["status"]
-    return path.commit_update(rt, old, new, manager=manager, validate=validate)
+    return path.commit_update(request, old, new, validate=validate)
