@@ -80,6 +80,8 @@ def _project(sent: Any, stored: Any, key: str) -> Any:
         projected = {}
         for name, value in sent.items():
             inner = stored.get(name)
+            if key in _EXACT_MAPS and inner is None and value is not None:
+                continue  # an entry the stored map lacks, even an empty one, is a change
             if _same(value, inner, name):
                 projected[name] = value
             elif inner is not None:
