@@ -72,6 +72,8 @@ _WATCH_INTERVAL = 0.25
 burst of task updates makes one read."""
 _ATTACH_WAIT = 1.0
 """Seconds a watch gives Marathon to register a new stream before it reads the status."""
+_UPDATES = 100
+"""Task status updates kept per app for :meth:`Apps.events`."""
 _RECHECK = 2.0
 """Seconds a watch waits for an event before it reads the status anyway: Marathon sends
 none when it declines offers, so an app that no agent can hold shows only in a read."""
@@ -89,6 +91,8 @@ class Apps:
         """(app id, config version) -> its revision: a version's place never changes."""
         self._failed: BoundedMemory[tuple[str, str], frozenset[str]] = BoundedMemory()
         """(app id, config version) -> the failed tasks of it that status reads saw."""
+        self._updates: BoundedMemory[str, tuple[Json, ...]] = BoundedMemory()
+        """App id -> the last task status updates a watch saw on the event stream."""
 
     def __repr__(self) -> str:
         return f"<Apps {self._requests.marathon!r}>"
@@ -215,7 +219,8 @@ class Apps:
         requests, the app and the launch queue."""
         identifier = app_id(name, namespace)
         app = self._requests.app_required(identifier, name, namespace, _STATUS_EMBED)
-        return app_events(name, app, self._requests.queued(identifier, offers=True))
+        queued = self._requests.queued(identifier, offers=True)
+        return app_events(name, app, queued, self._updates.get(identifier) or ())
 
     def gone(self, name: str, namespace: str) -> bool:
         """Whether the app is gone and so are its tasks: Marathon removes a deleted app at
@@ -269,7 +274,11 @@ class Apps:
         identifier = app_id(name, namespace)
         try:
             events = open_events(
-                self._requests.marathon, self._settings.timeout, identifier, timeout
+                self._requests.marathon,
+                self._settings.timeout,
+                identifier,
+                timeout,
+                seen=lambda event: self._saw(identifier, event),
             )
         except BackendUnavailable:
             return
@@ -301,6 +310,12 @@ class Apps:
             changed = events.wait(min(remaining, _RECHECK), calm_until)
             if not changed and (events.ended or remaining <= _RECHECK):
                 return
+
+    def _saw(self, identifier: str, event: Mapping[str, Any]) -> None:
+        """Keeps a task status update of the app (the last :data:`_UPDATES` of them)."""
+        if event.get("eventType") == "status_update_event":
+            kept = (*(self._updates.get(identifier) or ()), dict(event))
+            self._updates.put(identifier, kept[-_UPDATES:])
 
     def _stuck(self, identifier: str) -> str | None:
         """Why the app's running deployment cannot finish (its failure), or None."""

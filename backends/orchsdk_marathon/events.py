@@ -120,7 +120,8 @@ def _planned_apps(plan: Any, current: Any) -> set[str]:
 
 class AppEvents:
     """An open event stream, read by a daemon thread, that tells when one app may have changed
-    (or, given ``relevant``, when an event it accepts arrived).
+    (or, given ``relevant``, when an event it accepts arrived), and hands each such event
+    to ``seen`` (from the thread), for a caller that keeps them.
 
     Built on a response of :meth:`~orchsdk_marathon.transport.Transport.stream`; the
     thread starts at once. :meth:`close` closes the response.
@@ -132,8 +133,10 @@ class AppEvents:
         app: str,
         relevant: Callable[[Mapping[str, Any]], bool] | None = None,
         limit: int = MAX_ANSWER_BYTES,
+        seen: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
         self._response = response
+        self._seen = seen
         self._app = app
         self._limit = limit
         self._relevant = relevant or (lambda event: concerns(event, app))
@@ -213,8 +216,11 @@ class AppEvents:
             event = json.loads(data)
         except ValueError:
             event = None
-        if isinstance(event, Mapping) and not self._relevant(event):
-            return
+        if isinstance(event, Mapping):
+            if not self._relevant(event):
+                return
+            if self._seen is not None:
+                self._seen(event)
         with self._state:
             self._pending = True
             self._urgent = self._urgent or kind in ENDINGS
@@ -227,11 +233,13 @@ def open_events(
     app: str,
     remaining: float,
     relevant: Callable[[Mapping[str, Any]], bool] | None = None,
+    seen: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> AppEvents:
     """Opens ``/v2/events`` for the event types a wait follows, in Marathon's light format
     (1.7+; later ones have no other, earlier ones ignore the option). Its ``(connect,
     read)`` timeouts end within ``remaining`` seconds: a silent server cannot hold a wait.
-    ``relevant`` picks the events that wake the waiter (default: those of ``app``)."""
+    ``relevant`` picks the events that wake the waiter (default: those of ``app``);
+    ``seen`` is handed each of them."""
     connect, read = timeouts
     response = marathon.stream(
         "/v2/events",
@@ -239,4 +247,4 @@ def open_events(
         accept="text/event-stream",
         timeout=(min(connect, remaining), min(read, remaining)),
     )
-    return AppEvents(response, app, relevant, marathon.max_answer_bytes)
+    return AppEvents(response, app, relevant, marathon.max_answer_bytes, seen)

@@ -5,6 +5,8 @@ that listen at the time, and replays nothing. What it keeps, and so what
 :meth:`~orchsdk_marathon.MarathonBackend.events` reports, oldest first:
 
 - the app's last configuration change and last scale (``versionInfo``), normal;
+- the task status updates (``status_update_event``) this backend saw on the event
+  stream while a wait followed the app, a warning for a task that failed;
 - each task it has now, in its Mesos state, since it was staged or started, normal;
 - ``lastTaskFailure``, the one task that failed last, with Mesos' message, a warning
   (``count`` is how many times that instance has failed, from its incarnation);
@@ -12,14 +14,14 @@ that listen at the time, and replays nothing. What it keeps, and so what
   and the offers that every agent made and Marathon declined, with the reasons
   (``InsufficientCpus``, ``UnfulfilledConstraint``, ...), warnings.
 
-It cannot tell the tasks that failed before the last one, when each earlier task ran,
-nor why a deployment was cancelled.
+It cannot tell the tasks that failed before the last one unless a wait of this backend
+saw them go by, nor why a deployment was cancelled.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from orchsdk import Event, EventType
@@ -36,16 +38,30 @@ def _time(value: Any) -> datetime.datetime | None:
     return None if moment == _EPOCH else moment
 
 
-def app_events(name: str, app: Mapping[str, Any], queued: Mapping[str, Any] | None) -> list[Event]:
+def app_events(
+    name: str,
+    app: Mapping[str, Any],
+    queued: Mapping[str, Any] | None,
+    updates: Sequence[Mapping[str, Any]] = (),
+) -> list[Event]:
     """The events of the app of deployment ``name`` (``GET /v2/apps/{id}`` with tasks and
-    ``lastTaskFailure`` embedded) and of its ``/v2/queue`` item, if it has one."""
+    ``lastTaskFailure`` embedded), of its ``/v2/queue`` item, if it has one, and the
+    task status ``updates`` seen on the event stream. What an update told is not told
+    again by the app's tasks or its ``lastTaskFailure``."""
     events = _version_events(name, app)
+    told = set()
+    for update in updates:
+        event = _update_event(update)
+        told.add((event.object, event.reason))
+        events.append(event)
     for task in app.get("tasks") or []:
         if isinstance(task, Mapping):
-            events.append(_task_event(task))
+            event = _task_event(task)
+            if (event.object, event.reason) not in told:
+                events.append(event)
     failure = app.get("lastTaskFailure")
-    if isinstance(failure, Mapping):
-        task = str(failure.get("taskId", ""))
+    task = str(failure.get("taskId", "")) if isinstance(failure, Mapping) else ""
+    if isinstance(failure, Mapping) and (f"task/{task}", failure.get("state")) not in told:
         events.append(
             Event(
                 time=_time(failure.get("timestamp")),
@@ -77,6 +93,18 @@ def _version_events(name: str, app: Mapping[str, Any]) -> list[Event]:
         message = f"scaled to {app.get('instances')} instances (version {scaled})"
         events.append(Event(_time(scaled), EventType.NORMAL, "Scaled", message, f"app/{name}"))
     return events
+
+
+_FAILED = frozenset({"TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE"})
+
+
+def _update_event(update: Mapping[str, Any]) -> Event:
+    """A ``status_update_event`` as an event: a warning when the task failed."""
+    state = str(update.get("taskStatus") or "")
+    kind = EventType.WARNING if state in _FAILED else EventType.NORMAL
+    message = str(update.get("message") or "") or f"{state} on {update.get('host')}"
+    task = f"task/{update.get('taskId')}"
+    return Event(_time(update.get("timestamp")), kind, state, message, task)
 
 
 def _task_event(task: Mapping[str, Any]) -> Event:

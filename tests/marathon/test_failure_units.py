@@ -101,6 +101,14 @@ def test_the_third_failure_is_a_crash_loop(incarnation: int, seen: int) -> None:
     assert failure.message == "Command exited with status 1 (3 failures)"
 
 
+def test_the_third_kill_for_failed_health_checks_is_a_health_check_failure() -> None:
+    task = "shop_web.instance-1a2b._app.3"
+    message = "Instance was killed because it failed its health checks"
+    failure = task_failure(last_failure(message, task, "TASK_KILLED"), None, seen=1)
+    assert failure is not None
+    assert failure.reason is FailureReason.HEALTH_CHECK
+
+
 def test_every_last_offer_declined_is_unschedulable() -> None:
     failure = queue_failure(queued(("InsufficientCpus", 2)))
     assert failure is not None
@@ -203,3 +211,17 @@ def test_a_backed_off_launch_is_a_warning_event() -> None:
     delayed = [event for event in events if event.reason == "LaunchDelayed"]
     assert [event.type for event in delayed] == [EventType.WARNING]
     assert "delayed 3s" in delayed[0].message
+
+
+def test_a_status_update_seen_on_the_stream_is_told_once() -> None:
+    update = {
+        "eventType": "status_update_event",
+        "taskId": "shop_web.instance-9._app.2",
+        "taskStatus": "TASK_FAILED",
+        "message": PULL,
+        "host": "agent-1",
+        "timestamp": V2,
+    }
+    document = app([], lastTaskFailure=last_failure(PULL, "shop_web.instance-9._app.2"))
+    failed = [e for e in app_events("web", document, None, [update]) if e.reason == "TASK_FAILED"]
+    assert [(e.type, e.message) for e in failed] == [(EventType.WARNING, PULL)]

@@ -58,6 +58,12 @@ def web(**changes: Any) -> Deployment:
     return Deployment("web", **{**fields, **changes})
 
 
+def tasks(orch: Orchestrator) -> list[str]:
+    """The ids of the tasks of the app of deployment web."""
+    app = orch.backend._apps._requests.app("/shop/web", ["app.tasks"])  # type: ignore[attr-defined]
+    return [task["id"] for task in app["tasks"]]
+
+
 def fails(orch: Orchestrator, spec: Deployment) -> tuple[RolloutFailed, float]:
     """The RolloutFailed that applying ``spec`` and waiting raises, and how long it took."""
     started = time.monotonic()
@@ -177,6 +183,16 @@ def test_events_carry_the_last_task_failure_as_a_warning(orch: Orchestrator) -> 
     assert "registry.invalid/app:1" in failure.message
 
 
+def test_events_carry_the_earlier_failures_a_wait_saw_on_the_event_stream(
+    orch: Orchestrator,
+) -> None:
+    fails(orch, web(command=["false"], replicas=1))
+    failed = [event for event in orch.events("web") if event.reason == "TASK_FAILED"]
+    assert len(failed) >= 3
+    assert {event.type for event in failed} == {EventType.WARNING}
+    assert {event.message for event in failed} == {"Container exited with status 1"}
+
+
 def test_events_carry_the_declined_offers_as_a_warning(orch: Orchestrator) -> None:
     fails(orch, web(resources=Resources(cpu="64", memory="64Mi")))
     declined = [event for event in orch.events("web") if event.reason == "OffersDeclined"]
@@ -187,7 +203,11 @@ def test_events_carry_the_declined_offers_as_a_warning(orch: Orchestrator) -> No
 def test_events_of_a_rolled_out_deployment_are_its_change_and_tasks(orch: Orchestrator) -> None:
     orch.apply(web(), wait=True, timeout=30)
     events = orch.events("web")
-    assert [event.reason for event in events] == ["ConfigChanged", "TASK_RUNNING", "TASK_RUNNING"]
+    told = [(event.object, event.reason) for event in events]
+    running = {task for task, reason in told if reason == "TASK_RUNNING"}
+    assert events[0].reason == "ConfigChanged"
+    assert running == {f"task/{task}" for task in tasks(orch)}
+    assert len(told) == len(set(told))  # a state the stream told is not told again
     assert all(event.type is EventType.NORMAL for event in events)
 
 
