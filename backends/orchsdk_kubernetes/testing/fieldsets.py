@@ -29,6 +29,7 @@ import attrs
 from orchsdk_kubernetes.testing.patching import key_of, list_keys
 
 __all__ = [
+    "SERVER_METADATA",
     "Entry",
     "apply_ownership",
     "describe_manager",
@@ -41,9 +42,9 @@ __all__ = [
 
 Path = tuple[str, ...]
 
-# Server-maintained metadata that no manager owns.
-_IGNORED_METADATA = {
+SERVER_METADATA = (
     "name",
+    "generateName",
     "namespace",
     "uid",
     "resourceVersion",
@@ -51,10 +52,11 @@ _IGNORED_METADATA = {
     "creationTimestamp",
     "deletionTimestamp",
     "deletionGracePeriodSeconds",
-    "managedFields",
-    "selfLink",
-    "generateName",
-}
+)
+"""The metadata that names an object or that the server maintains, in the server's order."""
+
+# Metadata that no manager owns.
+_IGNORED_METADATA = {*SERVER_METADATA, "managedFields", "selfLink"}
 
 
 @attrs.define

@@ -78,6 +78,24 @@ class ResourceType:
 
 _META_FIELDS = ("metadata.name", "metadata.namespace")
 
+
+def _workload(kind: str, short_name: str, *field_labels: str) -> ResourceType:
+    """An apps/v1 workload with a generation and the scale and status subresources, in the
+    ``all`` category: what Deployments and ReplicaSets have in common."""
+    return ResourceType(
+        "apps",
+        "v1",
+        f"{kind.lower()}s",
+        kind.lower(),
+        kind,
+        short_names=(short_name,),
+        subresources=("scale", "status"),
+        has_generation=True,
+        categories=("all",),
+        field_labels=(*_META_FIELDS, *field_labels),
+    )
+
+
 RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
         "",
@@ -136,30 +154,8 @@ RESOURCES: tuple[ResourceType, ...] = (
         short_names=("cm",),
         field_labels=_META_FIELDS,
     ),
-    ResourceType(
-        "apps",
-        "v1",
-        "deployments",
-        "deployment",
-        "Deployment",
-        short_names=("deploy",),
-        subresources=("scale", "status"),
-        has_generation=True,
-        categories=("all",),
-        field_labels=_META_FIELDS,
-    ),
-    ResourceType(
-        "apps",
-        "v1",
-        "replicasets",
-        "replicaset",
-        "ReplicaSet",
-        short_names=("rs",),
-        subresources=("scale", "status"),
-        has_generation=True,
-        categories=("all",),
-        field_labels=(*_META_FIELDS, "status.replicas"),
-    ),
+    _workload("Deployment", "deploy"),
+    _workload("ReplicaSet", "rs", "status.replicas"),
     ResourceType(
         "autoscaling",
         "v2",

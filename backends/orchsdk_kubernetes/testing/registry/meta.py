@@ -6,6 +6,7 @@ import datetime
 import random
 from typing import Any
 
+from orchsdk_kubernetes.testing.fieldsets import SERVER_METADATA
 from orchsdk_kubernetes.testing.resources import ResourceType
 
 __all__ = [
@@ -23,15 +24,7 @@ Obj = dict[str, Any]
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 _METADATA_ORDER = (
-    "name",
-    "generateName",
-    "namespace",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
+    *SERVER_METADATA,
     "labels",
     "annotations",
     "ownerReferences",
