@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from orchsdk import Deployment, FieldError, OrchestratorError, Service, ValidationError
-from orchsdk.native import apply_native
+from orchsdk.native import apply_native, merged_errors
 from orchsdk_marathon import labels as L
 from orchsdk_marathon.parse import hint_is_redundant, parse_app
 from orchsdk_marathon.render import BACKEND, port_index, render_plain
@@ -122,7 +122,9 @@ def _definition(spec: Deployment, containerizer: str) -> AppDefinition:
         except OrchestratorError:
             read = None
         if read is not None:
+            merged = read
             overrides = _overrides(spec, read, unpatched, known)
+            overrides += merged_errors(spec, BACKEND, lambda: merged)
             if overrides:
                 return AppDefinition({}, tuple(overrides))
             if alone and read.native == spec.native:
