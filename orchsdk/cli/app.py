@@ -88,52 +88,39 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     return callback
 
 
+def _global_option(*declarations: str, **attributes: Any) -> Callable[[F], F]:
+    """An option every command takes, kept in :class:`Options` under its long name instead of
+    passed to the command, so that it may stand before or after the command's name."""
+    name = declarations[-1].lstrip("-")
+    return click.option(*declarations, expose_value=False, callback=_store(name), **attributes)
+
+
 _GLOBAL_OPTIONS = [
-    click.option(
+    _global_option(
         "--backend",
         metavar="URL",
-        expose_value=False,
-        callback=_store("backend"),
         help="Backend URL: memory://NAME, kubernetes://[?context=...], marathon+https://HOST:PORT. "
         "Default: $ORCHSDK_BACKEND, then $MARATHON_URL or the kubeconfig.",
     ),
-    click.option(
+    _global_option(
         "-n",
         "--namespace",
         metavar="NAME",
-        expose_value=False,
-        callback=_store("namespace"),
         help="Namespace for resources and calls that name none.",
     ),
-    click.option(
-        "--context",
-        metavar="NAME",
-        expose_value=False,
-        callback=_store("context"),
-        help="Kubeconfig context (Kubernetes).",
-    ),
-    click.option(
+    _global_option("--context", metavar="NAME", help="Kubeconfig context (Kubernetes)."),
+    _global_option(
         "--lenient",
         is_flag=True,
-        expose_value=False,
-        callback=_store("lenient"),
         help="Leave out fields the backend cannot carry out, with a warning, instead of failing.",
     ),
-    click.option(
+    _global_option(
         "-v",
         "--verbose",
         count=True,
-        expose_value=False,
-        callback=_store("verbose"),
         help="Log what is done; on errors, every detail and the traceback.",
     ),
-    click.option(
-        "--reveal",
-        is_flag=True,
-        expose_value=False,
-        callback=_store("reveal"),
-        help="Show secret values (hidden otherwise).",
-    ),
+    _global_option("--reveal", is_flag=True, help="Show secret values (hidden otherwise)."),
 ]
 
 
