@@ -530,22 +530,39 @@ def check(resource: Any) -> list[FieldError]:
 
 def _nul_bytes(resource: Resource) -> Iterator[FieldError]:
     """A field error for each string of the spec that holds a NUL byte: no orchestrator
-    API takes one (C strings end there), so it would be cut or refused on the wire. A
-    secret's values are bytes to keep, not text, and the ``native`` patch is checked on
-    the document it patches, by the backend."""
+    API takes one (C strings end there), so it would be cut or refused on the wire; and
+    for each that holds a lone surrogate, which UTF-8 cannot carry. A secret's values may
+    hold NUL bytes (they are bytes to keep, not text), and the ``native`` patch is checked
+    on the document it patches, by the backend."""
     for field in type(resource).__attrs_attrs__:
         if field.name == "native":
             continue
         value = getattr(resource, field.name)
         if isinstance(resource, Secret) and field.name == "data" and isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(item, str) and not _encodable(item):
+                    yield FieldError(f"data.{_key(key)}", _SURROGATE)
             value = dict.fromkeys(value, "")  # the keys only
         yield from _nul_bytes_in(field.name, value, 0)
+
+
+_SURROGATE = "holds a lone surrogate: it is not Unicode text, and cannot be sent as UTF-8"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _nul_bytes_in(path: str, value: Any, depth: int) -> Iterator[FieldError]:
     if isinstance(value, str):
         if "\x00" in value:
             yield FieldError(path, "holds a NUL byte, which no orchestrator API takes")
+        elif not _encodable(value):
+            yield FieldError(path, _SURROGATE)
         return
     if depth > MAX_DEPTH:  # reported as too deep elsewhere
         return

@@ -120,8 +120,9 @@ def label_maps(min_size: int = 0) -> st.SearchStrategy[dict[str, str]]:
 
 
 def wire_text(*, min_size: int = 0, max_size: int) -> st.SearchStrategy[str]:
-    """Any text an orchestrator API takes: everything but the NUL byte."""
-    return st.text(st.characters(exclude_characters="\x00"), min_size=min_size, max_size=max_size)
+    """Any text an orchestrator API takes: everything but the NUL byte and lone surrogates."""
+    characters = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
+    return st.text(characters, min_size=min_size, max_size=max_size)
 
 
 @cache

@@ -138,10 +138,16 @@ class DeploymentHandler(Handler):
 
     def pods(self, deployment: Mapping[str, Any]) -> builtins.list[dict[str, Any]]:
         """The pods the deployment's selector matches, terminating ones included."""
+        return self._selected("pod", deployment)
+
+    def _selected(
+        self, resource: str, deployment: Mapping[str, Any]
+    ) -> builtins.list[dict[str, Any]]:
+        """The objects of ``resource`` in the deployment's namespace that its selector matches."""
         metadata = deployment["metadata"]
-        what = f"list pods of {metadata['name']}"
+        what = f"list {resource.replace('_', '')}s of {metadata['name']}"
         found = self.client.request(
-            "pod",
+            resource,
             "list",
             metadata["namespace"],
             label_selector=selector_string(deployment["spec"]["selector"]),
@@ -216,16 +222,8 @@ class DeploymentHandler(Handler):
 
     def replica_sets(self, deployment: Mapping[str, Any]) -> builtins.list[dict[str, Any]]:
         """The ReplicaSets this deployment controls (by owner uid, as kubectl finds them)."""
-        metadata = deployment["metadata"]
-        what = f"list replicasets of {metadata['name']}"
-        found = self.client.request(
-            "replica_set",
-            "list",
-            metadata["namespace"],
-            label_selector=selector_string(deployment["spec"]["selector"]),
-            what=what,
-        )
-        return [rs for rs in items_of(found, what) if controlled_by(rs, metadata["uid"])]
+        uid = deployment["metadata"]["uid"]
+        return [rs for rs in self._selected("replica_set", deployment) if controlled_by(rs, uid)]
 
     @reads_answers
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:

@@ -7,6 +7,8 @@ no registry accepts passed, and NUL bytes reached the wire.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import orchsdk
@@ -118,3 +120,16 @@ def test_an_apply_with_a_refused_value_sends_nothing() -> None:
             orch.apply(Secret("db", data={"a": "b"}), Deployment("web", image="NGINX:1"))
 
         assert orch.list(Secret) == []
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        Secret("db", data={"password": "a\ud800b"}),
+        Deployment("web", image="nginx:1.27", env={"MODE": "\udfff"}),
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_the_field(spec: Any) -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate(spec)
+    assert raised.value.fields in (("data.password",), ("env.MODE",))
