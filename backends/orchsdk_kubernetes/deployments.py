@@ -4,6 +4,7 @@ rollback, instances, events, and whether a deleted one is gone."""
 from __future__ import annotations
 
 import builtins
+import datetime
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -27,6 +28,8 @@ from orchsdk_kubernetes.status import (
     TEMPLATE_HASH_LABEL,
     controlled_by,
     instances_of,
+    mount_failure,
+    mounting_since,
     newest_template_hash,
     pod_failure,
     rollout_status,
@@ -37,6 +40,10 @@ __all__ = ["DeploymentHandler"]
 
 _END = object()
 """What :meth:`DeploymentHandler._next_status` returns when the watch is over."""
+
+MOUNT_GRACE_SECONDS = 2.0
+"""How long a pod of the newest revision may wait for its volumes before its Events are
+read for a ``FailedMount`` (the only place a kubelet reports a missing volume source)."""
 
 POD_CHECK_SECONDS = 1.0
 """How often a wait looks at the pods when the deployment itself did not change: pods
@@ -124,17 +131,37 @@ class DeploymentHandler(Handler):
         if generation > ((deployment.get("status") or {}).get("observedGeneration") or 0):
             return None
         failures = [(pod, failure) for pod in pods if (failure := pod_failure(pod))]
-        if not failures:
+        waiting = [pod for pod in pods if self._mounting_long(pod)]
+        if not failures and not waiting:
             return None
         newest = newest_template_hash(deployment, self.replica_sets(deployment))
-        return next(
-            (
-                failure
-                for pod, failure in failures
-                if (pod["metadata"].get("labels") or {}).get(TEMPLATE_HASH_LABEL) == newest
-            ),
-            None,
+
+        def is_newest(pod: Mapping[str, Any]) -> bool:
+            return (pod["metadata"].get("labels") or {}).get(TEMPLATE_HASH_LABEL) == newest
+
+        found = next((failure for pod, failure in failures if is_newest(pod)), None)
+        stuck = next((pod for pod in waiting if is_newest(pod)), None)
+        if found is None and stuck is not None:
+            found = mount_failure(stuck, self._events_about(stuck))
+        return found
+
+    @staticmethod
+    def _mounting_long(pod: Mapping[str, Any]) -> bool:
+        since = mounting_since(pod)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        return since is not None and (now - since).total_seconds() >= MOUNT_GRACE_SECONDS
+
+    def _events_about(self, obj: Mapping[str, Any]) -> builtins.list[dict[str, Any]]:
+        metadata = obj["metadata"]
+        what = f"list events of pod/{metadata['name']}"
+        found = self.client.request(
+            "event",
+            "list",
+            metadata["namespace"],
+            field_selector=f"involvedObject.uid={metadata['uid']}",
+            what=what,
         )
+        return items_of(found, what)
 
     def pods(self, deployment: Mapping[str, Any]) -> builtins.list[dict[str, Any]]:
         """The pods the deployment's selector matches, terminating ones included."""

@@ -22,6 +22,7 @@ Where kubectl stops, so that what orchsdk reports holds on a real cluster:
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -33,6 +34,8 @@ __all__ = [
     "controlled_by",
     "endpoints_of",
     "instances_of",
+    "mount_failure",
+    "mounting_since",
     "newest_template_hash",
     "pod_failure",
     "pod_state",
@@ -140,6 +143,42 @@ def pod_failure(pod: Mapping[str, Any]) -> Failure | None:
     if status.get("phase") == "Failed":
         message = status.get("message") or "the pod's containers exited and are not restarted"
         return Failure(FailureReason.CRASH_LOOP, message, name)
+    return None
+
+
+def mounting_since(pod: Mapping[str, Any]) -> datetime.datetime | None:
+    """When a pod bound to a node started waiting for its volumes (every container still
+    ``ContainerCreating``), or None when it is not: a kubelet reports a missing secret or
+    config map *volume* only as a ``FailedMount`` Event, never in the pod's status."""
+    status = pod.get("status") or {}
+    if _terminating(pod) or not (pod.get("spec") or {}).get("nodeName"):
+        return None
+    containers = status.get("containerStatuses") or []
+    creating = containers and all(
+        ((c.get("state") or {}).get("waiting") or {}).get("reason") == "ContainerCreating"
+        for c in containers
+    )
+    started = status.get("startTime") or (pod.get("metadata") or {}).get("creationTimestamp")
+    if not creating or not isinstance(started, str):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(started.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def mount_failure(pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> Failure | None:
+    """The ``configuration`` failure a ``FailedMount`` warning about ``pod`` tells of."""
+    uid = (pod.get("metadata") or {}).get("uid")
+    for event in events:
+        involved = event.get("involvedObject") or {}
+        if (event.get("reason"), event.get("type"), involved.get("uid")) == (
+            "FailedMount",
+            "Warning",
+            uid,
+        ):
+            message = str(event.get("message") or "a volume cannot be mounted")
+            return Failure(FailureReason.CONFIGURATION, message, pod["metadata"].get("name"))
     return None
 
 

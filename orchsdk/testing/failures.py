@@ -111,6 +111,18 @@ class FailureContract:
         assert raised.value.reason is FailureReason.CONFIGURATION
         assert "db" in str(raised.value)
 
+    @requires("failure_reasons", "secrets", "file_mounts")
+    def test_secret_file_deleted_under_a_deployment_fails_its_new_instances(
+        self, orch: TrackingOrchestrator
+    ) -> None:
+        files = [FileMount("/etc/app/password", SecretRef("db", "password"))]
+        orch.apply(Secret("db", data={"password": "one"}), web(files=files), wait=True)
+        orch.delete(Secret, "db")
+        with pytest.raises(RolloutFailed) as raised:
+            orch.scale("web", 3, wait=True, timeout=self.timeout)
+        assert raised.value.reason is FailureReason.CONFIGURATION
+        assert "db" in str(raised.value)
+
     @requires("failure_reasons")
     def test_failure_names_an_instance_listed_as_failed(self, orch: TrackingOrchestrator) -> None:
         failed = self.rollout_fails(orch, web(image=UNPULLABLE))

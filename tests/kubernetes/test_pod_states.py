@@ -7,7 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from orchsdk_kubernetes.reports import about, to_event
-from orchsdk_kubernetes.status import endpoints_of, pod_failure, pod_state, rollout_status
+from orchsdk_kubernetes.status import (
+    endpoints_of,
+    mount_failure,
+    mounting_since,
+    pod_failure,
+    pod_state,
+    rollout_status,
+)
 
 from orchsdk import EventType, FailureReason, Phase
 
@@ -169,3 +176,24 @@ def test_events_about_the_deployment_and_its_pods_come_oldest_first() -> None:
 
 def test_event_without_any_time_has_none() -> None:
     assert to_event({"involvedObject": {"kind": "Pod", "name": "p"}}).time is None
+
+
+def test_a_failed_mount_event_is_a_configuration_failure() -> None:
+    waiting = pod(phase="Pending", waiting=("ContainerCreating", ""))
+    waiting["spec"] = {"nodeName": "node-1"}
+    waiting["status"]["startTime"] = "2026-12-07T12:00:00Z"
+    event = {
+        "involvedObject": {"kind": "Pod", "uid": "u1"},
+        "type": "Warning",
+        "reason": "FailedMount",
+        "message": 'MountVolume.SetUp failed for volume "files" : secret "db" not found',
+    }
+    failure = mount_failure(waiting, [event])
+    assert mounting_since(waiting) is not None
+    assert failure is not None
+    assert (failure.reason, failure.instance) == (FailureReason.CONFIGURATION, "web-1")
+    assert 'secret "db" not found' in failure.message
+
+
+def test_a_pod_not_yet_bound_to_a_node_is_not_mounting() -> None:
+    assert mounting_since(pod(phase="Pending", waiting=("ContainerCreating", ""))) is None
