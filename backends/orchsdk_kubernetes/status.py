@@ -14,7 +14,9 @@ Where kubectl stops, so that what orchsdk reports holds on a real cluster:
 - A pod with a ``deletionTimestamp`` is *terminating*: never ready, never running, never
   an endpoint. The deployment controller stops counting it at once, so kubectl calls a
   scale-down done while its pods still shut down; here the rollout is complete only once
-  they are gone (``DeploymentStatus.terminating`` counts them).
+  they are gone (``DeploymentStatus.terminating`` counts them). Nor is it complete while
+  more pods run than are wanted: right after a scale-down, before the ReplicaSet
+  controller has begun it, kubectl's rules see nothing left to do.
 - A pod of the newest revision that cannot start says why (:func:`pod_failure`): an
   image that cannot be pulled, a container that crashed twice, a missing secret or config
   map, no node that fits. The wait then fails at once instead of at the progress deadline.
@@ -91,8 +93,12 @@ def rollout_status(
             message = f"{available} of {updated} updated replicas are available..."
         else:
             phase, message = Phase.COMPLETE, "successfully rolled out"
+    pods = list(pods)
     terminating = sum(1 for pod in pods if _terminating(pod))
-    if phase is Phase.COMPLETE and terminating:
+    extra = max(replicas, len(pods) - terminating) - desired
+    if phase is Phase.COMPLETE and extra > 0:  # kubectl misses a scale-down not yet begun
+        phase, message = Phase.PROGRESSING, f"{extra} extra replicas are pending termination..."
+    elif phase is Phase.COMPLETE and terminating:
         phase, message = Phase.PROGRESSING, f"{terminating} old pods are terminating..."
     elif phase is Phase.PROGRESSING and failure is not None:
         message = str(failure)

@@ -197,3 +197,12 @@ def test_a_failed_mount_event_is_a_configuration_failure() -> None:
 
 def test_a_pod_not_yet_bound_to_a_node_is_not_mounting() -> None:
     assert mounting_since(pod(phase="Pending", waiting=("ContainerCreating", ""))) is None
+
+
+def test_rollout_with_more_pods_than_wanted_is_not_complete() -> None:
+    scaled_down = complete_deployment()
+    scaled_down["spec"]["replicas"] = 1
+    scaled_down["status"].update(replicas=3, updatedReplicas=3, availableReplicas=3)
+    status = rollout_status(scaled_down, [pod(), pod(), pod()])
+    assert status.phase is Phase.PROGRESSING
+    assert status.message == "2 extra replicas are pending termination..."
