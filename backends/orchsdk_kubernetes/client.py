@@ -21,6 +21,7 @@ import json
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -84,6 +85,8 @@ class Client:
     def __init__(
         self, api_client: Any, timeout: tuple[float, float], limit: int = MAX_ANSWER_BYTES
     ) -> None:
+        if api_client is not None:
+            api_client.rest_client = _BoundedErrors(api_client.rest_client, timeout, limit)
         self._api_client = api_client
         self.timeout = timeout
         """The ``(connect, read)`` seconds of every request: to connect, to read an answer."""
@@ -151,6 +154,37 @@ class Client:
         # Raised out here, so that the ApiException (its body may echo a secret value
         # the request carried) is neither the cause nor the context of the error.
         raise failure
+
+
+class _BoundedErrors:
+    """The ``kubernetes`` client's REST layer, reading an error answer within the cap.
+
+    The client reads the whole body of a 4xx or 5xx answer itself, before it raises the
+    ``ApiException`` :meth:`Client._call` maps; this reads it first, through
+    :func:`~orchsdk.answers.read_answer`, so an error answer has the same size and time
+    bounds as any other. Every other call goes to the REST client unchanged.
+    """
+
+    def __init__(self, rest_client: Any, timeout: tuple[float, float], limit: int) -> None:
+        self._rest_client = rest_client
+        self._timeout = timeout
+        self._limit = limit
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + sum(self._timeout)
+        answer = self._rest_client.request(method, url, *args, **kwargs)
+        if not 200 <= answer.status <= 299:
+            what = f"{method} {urlsplit(url).path} (HTTP {answer.status})"
+            try:
+                answer.data = read_answer(
+                    answer.response, what, deadline=deadline, limit=self._limit
+                )
+            finally:
+                answer.response.release_conn()
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rest_client, name)
 
 
 def _body(response: Any, what: str, deadline: float, limit: int) -> Any:

@@ -24,6 +24,7 @@ import attrs
 
 from orchsdk import SettingsError
 from orchsdk.answers import MAX_ANSWER_BYTES
+from orchsdk.header_deadline import bound_header_wait
 from orchsdk.settings import (
     byte_count,
     flag,
@@ -151,7 +152,9 @@ def connect_client(settings: Settings) -> tuple[Any, str | None]:
     configuration.connection_pool_maxsize = settings.pool_size
     if _is_loopback(configuration.host):
         configuration.proxy = None
-    return client.ApiClient(configuration), namespace
+    api_client = client.ApiClient(configuration)
+    bound_header_wait(api_client.rest_client.pool_manager)
+    return api_client, namespace
 
 
 def _in_cluster_only(settings: Settings) -> bool:

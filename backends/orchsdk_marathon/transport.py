@@ -16,6 +16,7 @@ Design rules, each on purpose:
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -28,6 +29,7 @@ import attrs
 from orchsdk import BackendUnavailable, OrchestratorError, UnexpectedResponse
 from orchsdk.answers import read_answer
 from orchsdk.errors import tls_failure
+from orchsdk.header_deadline import bound_header_wait
 from orchsdk_marathon.config import Settings
 from orchsdk_marathon.errors import decode_json, error_for, snippet
 
@@ -80,6 +82,23 @@ class Reply:
             raise UnexpectedResponse(f"{detail} ({content_type}){shown}") from None
 
 
+@functools.cache
+def _bounded_adapter() -> type:
+    from requests.adapters import HTTPAdapter
+
+    class BoundedAdapter(HTTPAdapter):
+        """An adapter whose pools, proxied ones too, bound the wait for headers."""
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            bound_header_wait(self.poolmanager)
+
+        def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+            return bound_header_wait(super().proxy_manager_for(*args, **kwargs))
+
+    return BoundedAdapter
+
+
 class SessionBox:
     """One lazily made ``requests.Session`` shared by the Marathon and secret-store clients."""
 
@@ -98,10 +117,9 @@ class SessionBox:
 
     def _make(self) -> requests.Session:
         import requests
-        from requests.adapters import HTTPAdapter
 
         session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+        adapter = _bounded_adapter()(pool_connections=4, pool_maxsize=32, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.verify = self._settings.verify

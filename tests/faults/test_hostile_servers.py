@@ -1,16 +1,19 @@
 """A server that answers badly gets a typed error, in bounded time and memory (issue 13).
 
-Each test points a backend at a loopback server that answers one way only: a reply
-trickled a byte at a time (finding 2), one larger than the cap (3), JSON nested a hundred
-thousand levels deep (4), a redirect (8), a list whose ``items`` is not a list (9), an
-HTML error page, 401 and 403. The backends' read of ``get``/``status`` must end with the
-named error; nothing here measures how fast (the trickle never ends on its own: a test
-that returns proves the bound).
+Each test points a backend at a loopback server that answers one way only: a reply, or
+its headers, trickled a byte at a time (finding 2), one larger than the cap (3), JSON
+nested a hundred thousand levels deep (4), a redirect (8), a list whose ``items`` is not a
+list (9), an HTML error page, 401 and 403. The backends' read of ``get``/``status`` must
+end with the named error; nothing here measures how fast (the trickle never ends on its
+own: a test that returns proves the bound).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -50,6 +53,15 @@ def huge(_: Request) -> Response:
     padding = b" " * (2 * 2**20)
     return Response(
         200, b'{"kind": "Deployment",' + padding + b"}", {"Content-Type": "application/json"}
+    )
+
+
+def huge_error(_: Request) -> Response:
+    padding = b" " * (2 * 2**20)
+    return Response(
+        500,
+        b'{"kind": "Status", "code": 500,' + padding + b"}",
+        {"Content-Type": "application/json"},
     )
 
 
@@ -112,6 +124,16 @@ def test_answer_over_the_cap_is_answer_too_large(
     serve: Callable[[Answer], str], backend: str
 ) -> None:
     orch = BACKENDS[backend](serve(huge), max_answer_bytes="1Mi")
+    with orch, pytest.raises(AnswerTooLarge) as raised:
+        orch.get(Deployment, "web")
+    assert raised.value.limit == 2**20
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_error_answer_over_the_cap_is_answer_too_large(
+    serve: Callable[[Answer], str], backend: str
+) -> None:
+    orch = BACKENDS[backend](serve(huge_error), max_answer_bytes="1Mi")
     with orch, pytest.raises(AnswerTooLarge) as raised:
         orch.get(Deployment, "web")
     assert raised.value.limit == 2**20
@@ -211,3 +233,39 @@ def test_kubernetes_watch_event_over_the_cap_is_answer_too_large() -> None:
     assert next(events)["type"] == "ADDED"
     with pytest.raises(AnswerTooLarge):
         next(events)
+
+
+@pytest.fixture
+def slow_headers() -> Iterator[str]:
+    """A server that sends its status line, then one byte of headers every 0.2 s, forever."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=dribble, args=(connection,), daemon=True).start()
+
+    def dribble(connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.2):
+                connection.sendall(b"X")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    listener.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_headers_trickled_forever_are_given_up_on_at_the_read_timeout(
+    slow_headers: str, backend: str
+) -> None:
+    with BACKENDS[backend](slow_headers) as orch, pytest.raises(BackendUnavailable) as raised:
+        orch.get(Deployment, "web")
+    assert "headers did not all come within 1" in str(raised.value)
