@@ -92,6 +92,8 @@ BODIES = {
     "versions-wrong": Body(200, JSON, _break_field(("versions",), [1, 2])),
     "array-wrong": Body(200, JSON, _break_field(("array",), "x")),
     "value-wrong": Body(200, JSON, _break_field(("value",), 5)),
+    "queue-wrong-type": Body(200, JSON, _break_field(("queue",), "x")),
+    "queue-of-wrong-type": Body(200, JSON, _break_field(("queue",), [{"app": "x"}]), False),
 }
 
 
@@ -150,6 +152,7 @@ K_SERVICE = "/api/v1/namespaces/shop/services/web"
 K_REPLICASETS = "/apis/apps/v1/namespaces/shop/replicasets"
 K_PODS = "/api/v1/namespaces/shop/pods"
 K_SLICES = "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"
+K_EVENTS = "/api/v1/namespaces/shop/events"
 
 KUBERNETES_READS: list[tuple[str, str, Callable[[Orchestrator], Any]]] = [
     ("get", K_DEPLOYMENT, lambda orch: orch.get(Deployment, "web")),
@@ -165,12 +168,13 @@ KUBERNETES_READS: list[tuple[str, str, Callable[[Orchestrator], Any]]] = [
     ("endpoints-slices", K_SLICES, lambda orch: orch.endpoints("web")),
     ("wait", K_DEPLOYMENT, lambda orch: orch.wait("web", timeout=1)),
     ("rollback", K_REPLICASETS, lambda orch: orch.rollback("web")),
+    ("events", K_EVENTS, lambda orch: orch.events("web")),
 ]
 
 KUBERNETES_BODIES = [
     name
     for name in BODIES
-    if not name.startswith(("app-", "apps-", "tasks-", "instances-", "versions", "array"))
+    if not name.startswith(("app-", "apps-", "tasks-", "instances-", "versions", "array", "queue"))
     and name != "value-wrong"
 ]
 
@@ -244,6 +248,8 @@ MARATHON_READS: list[tuple[str, str, Callable[[Orchestrator], Any]]] = [
     ("info", "/v2/info", lambda orch: orch.capabilities),
     ("rollback", M_VERSIONS, lambda orch: orch.rollback("web")),
     ("wait", M_APP, lambda orch: orch.wait("web", timeout=1)),
+    ("events", M_APP, lambda orch: orch.events("web")),
+    ("events-queue", "/v2/queue", lambda orch: orch.events("web")),
 ]
 
 MARATHON_BODIES = [
