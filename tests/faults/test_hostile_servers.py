@@ -208,6 +208,20 @@ def test_a_redirect_carries_no_token_anywhere(serve: Callable[[Answer], str], ba
         elsewhere.stop()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_redirect_loop_ends_at_the_first_redirect(backend: str) -> None:
+    def to_itself(request: Request) -> Response:
+        return Response(307, b"", {"Location": f"{server.url}{request.path}"})
+
+    server = LoopbackServer(to_itself).start()
+    try:
+        with BACKENDS[backend](server.url) as orch, pytest.raises(Redirected):
+            orch.get(Deployment, "web")
+        assert len(server.requests) == 1
+    finally:
+        server.stop()
+
+
 def test_marathon_event_over_the_cap_is_answer_too_large() -> None:
     from orchsdk_marathon.events import server_sent_events
 
