@@ -4,10 +4,11 @@
 
 A new secret value reaches running instances only when they restart. This script writes
 the new value, finds the deployments that refer to the secret (by scanning every
-deployment's env values and files for a ``SecretRef`` to it), rolls each one by setting
-the annotation ``orchsdk.io/secret-version``, waits, and checks that each got a new
-revision and runs it everywhere, while a deployment that does not use the secret is
-left alone. Secret values are never printed.
+deployment's env values and files for a ``SecretRef`` to it), restarts each one
+(``Orchestrator.restart``: ``kubectl rollout restart`` on Kubernetes, Marathon's
+``/restart``), waits, and checks that each got a new revision and runs it everywhere,
+while a deployment that does not use the secret is left alone. Secret values are never
+printed.
 
 With no cluster configured it runs on local emulators of both; see ``clusters.py`` for
 ``KUBECONFIG`` and ``MARATHON_URL``. Namespace: ``ORCHSDK_NAMESPACE`` (default
@@ -25,12 +26,10 @@ import attrs
 import clusters
 
 from orchsdk import Deployment, Orchestrator, OrchestratorError, Port, Secret, SecretRef
-from orchsdk.native import merge_patch
 
 NAMESPACE = os.environ.get("ORCHSDK_NAMESPACE", "rotation")
 TIMEOUT = 300.0
 SECRET = "db"
-VERSION = "orchsdk.io/secret-version"
 
 
 def uses_secret(deployment: Deployment, secret: str) -> list[str]:
@@ -48,22 +47,6 @@ def uses_secret(deployment: Deployment, secret: str) -> list[str]:
     return found
 
 
-def restarted(deployment: Deployment, version: str) -> Deployment:
-    """The deployment marked with the secret's new version, so that its instances restart.
-
-    The annotation records the version on the deployment. On Marathon that is enough:
-    any change to an app relaunches its tasks. On Kubernetes pods restart only when the
-    pod template changes, so the ``native["kubernetes"]`` patch puts the same annotation
-    on the pod template too (what ``kubectl rollout restart`` does). Each backend reads
-    only its own ``native`` patch.
-    """
-    template = {"spec": {"template": {"metadata": {"annotations": {VERSION: version}}}}}
-    native = {**deployment.native}
-    native["kubernetes"] = merge_patch(native.get("kubernetes"), template)
-    annotations = {**deployment.annotations, VERSION: version}
-    return attrs.evolve(deployment, annotations=annotations, native=native)
-
-
 def deploy(orch: Orchestrator) -> Iterator[str]:
     """The secret, two deployments that read it and one that does not."""
     secret = Secret(SECRET, data={"password": secrets.token_urlsafe(16), "user": "shop"})
@@ -73,14 +56,12 @@ def deploy(orch: Orchestrator) -> Iterator[str]:
         replicas=2,
         ports=[Port(80, name="http")],
         env={"DB_PASSWORD": SecretRef(SECRET, "password"), "DB_USER": SecretRef(SECRET, "user")},
-        annotations={VERSION: "1"},
     )
     worker = Deployment(
         "worker",
         image="busybox:1.36",
         command=["sleep", "infinity"],
         env={"DB_PASSWORD": SecretRef(SECRET, "password")},
-        annotations={VERSION: "1"},
     )
     web = Deployment("web", image="nginx:1.27", ports=[Port(80, name="http")])
     for result in orch.apply(secret, api, worker, web, wait=True, timeout=TIMEOUT):
@@ -96,20 +77,18 @@ def rotate(orch: Orchestrator) -> Iterator[str]:
 
 
 def roll_the_users(orch: Orchestrator) -> Iterator[str]:
-    """Find the deployments that use the secret, roll each one, and check its revision."""
+    """Find the deployments that use the secret, restart each one, and check its revision."""
     for deployment in orch.list(Deployment):
         where = uses_secret(deployment, SECRET)
         before = orch.status(deployment.name).revision
         if not where:
             yield f"{deployment.name}: does not use secret {SECRET}, left alone (rev {before})"
             continue
-        version = str(int(deployment.annotations.get(VERSION, "0")) + 1)
-        orch.apply(restarted(deployment, version), wait=True, timeout=TIMEOUT)
-        after = orch.status(deployment.name).revision
+        after = orch.restart(deployment.name, wait=True, timeout=TIMEOUT).revision
         instances = orch.instances(deployment.name)
         current = sum(instance.revision == after for instance in instances)
         yield (
-            f"{deployment.name} ({', '.join(where)}): {SECRET} version {version}, "
+            f"{deployment.name} ({', '.join(where)}): restarted, "
             f"revision {before} -> {after}, {current}/{len(instances)} instances on it"
         )
         if after <= before or current != len(instances):

@@ -173,6 +173,15 @@ class Backend(abc.ABC):
         """
         raise NotImplementedError(f"{self.name} reports no events")
 
+    def restart(self, name: str, namespace: str) -> None:
+        """Starts a rollout that replaces every instance of a deployment with a new one of
+        the same definition, as a new revision.
+
+        Only called when ``capabilities.restart`` is on; raises :class:`~orchsdk.NotFound`
+        when the deployment does not exist.
+        """
+        raise NotImplementedError(f"{self.name} cannot restart deployments")
+
     def watch_status(self, name: str, namespace: str, timeout: float) -> Iterator[DeploymentStatus]:
         """Yields a deployment's status each time it changes, for at most ``timeout`` seconds.
 

@@ -57,6 +57,8 @@ class Capabilities:
     """Annotations are stored and read back."""
     rollback: bool = True
     """``Orchestrator.rollback`` to the previous or a given revision."""
+    restart: bool = True
+    """``Orchestrator.restart``: a new rollout of the same definition."""
     status_stream: bool = False
     """The backend pushes status changes, so waits need not poll."""
     events: bool = True

@@ -412,6 +412,34 @@ class Orchestrator:
             return self.wait(name, namespace, timeout=timeout, progress=progress)
         return self.status(name, namespace)
 
+    def restart(
+        self,
+        name: str,
+        namespace: str | None = None,
+        *,
+        wait: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        progress: Progress | None = None,
+    ) -> DeploymentStatus:
+        """Replaces every instance of a deployment with a new one of the same definition,
+        as a rollout that keeps the deployment's pace (``kubectl rollout restart``,
+        Marathon's ``POST /v2/apps/{id}/restart``): after a secret or config map it reads
+        changed, or to clear a bad state. It makes a new revision.
+
+        A restart is not safe to repeat blindly (a second one would replace the instances
+        again), so it is retried only on failures that changed nothing, like
+        :meth:`rollback`. With ``wait=True``, returns once the new instances are ready.
+        """
+        namespace = self._namespace(namespace)
+        self._require("restart", f"Deployment {name!r}")
+        self._call(
+            lambda: self.backend.restart(name, namespace), f"restart of {name}", idempotent=False
+        )
+        log.info("deployment/%s: restarted", name)
+        if wait:
+            return self.wait(name, namespace, timeout=timeout, progress=progress)
+        return self.status(name, namespace)
+
     def instances(self, name: str, namespace: str | None = None) -> builtins.list[Instance]:
         """The running instances of a deployment (pods, tasks)."""
         namespace = self._namespace(namespace)
@@ -460,6 +488,13 @@ class Orchestrator:
             f"list autoscalers of {deployment}",
         )
         return next((scaler for scaler in scalers if scaler.target == deployment), None)
+
+    def _require(self, capability: str, subject: str) -> None:
+        """Raises :class:`~orchsdk.UnsupportedFeature` when the backend lacks a verb."""
+        if not self.capabilities.supports(capability):
+            raise UnsupportedFeature(
+                self.backend.name, subject, capability, self.capabilities.reason(capability)
+            )
 
     def _read(self, kind: type[Resource], name: str, namespace: str) -> Resource:
         return self._call(

@@ -159,6 +159,9 @@ class KubernetesBackend(Backend):
     def rollback(self, name: str, namespace: str, revision: int | None) -> None:
         self._deployments.rollback(name, namespace, revision)
 
+    def restart(self, name: str, namespace: str) -> None:
+        self._deployments.restart(name, namespace)
+
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
         return self._deployments.instances(name, namespace)
 

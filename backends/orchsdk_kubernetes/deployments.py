@@ -16,10 +16,12 @@ from orchsdk_kubernetes.client import as_object, items_of
 from orchsdk_kubernetes.events import watch_object
 from orchsdk_kubernetes.handlers import APPLY_PATCH, FIELD_MANAGER, Context, Handler
 from orchsdk_kubernetes.labels import SELECTOR_LABEL
-from orchsdk_kubernetes.object_cache import Seen
+from orchsdk_kubernetes.object_cache import Seen, restarted_at_of
 from orchsdk_kubernetes.reports import about
 from orchsdk_kubernetes.rollback import (
     RollbackTarget,
+    restart_manifest,
+    restarted,
     rollback_manifest,
     rollback_target,
     rolled_back,
@@ -63,6 +65,37 @@ class DeploymentHandler(Handler):
     ) -> Seen:
         """Follows a handover to an autoscaler, or back, made by another client."""
         return self.handover.follow(spec, answer, after, what)
+
+    def manifest_over(self, spec: Resource, before: Seen | None) -> dict[str, Any]:
+        """As for any kind, and keeping the deployment's last restart: without it the apply
+        would remove the annotation (orchsdk's field manager set it) and so roll the
+        deployment again, undoing nothing but replacing every pod."""
+        manifest = super().manifest_over(spec, before)
+        if before is not None and before.restarted_at is not None:
+            restarted(manifest, before.restarted_at)
+        return manifest
+
+    @reads_answers
+    def restart(self, name: str, namespace: str) -> None:
+        """``kubectl rollout restart``: the pod template's ``restartedAt`` annotation set to
+        now, as a server-side apply by ``orchsdk`` of what it applied last (so it owns the
+        annotation, its next apply keeps it, and a rollback can replace it), guarded by the
+        resourceVersion that was read. A lost answer is resolved by reading the annotation
+        back. The deployment is forgotten, so the next apply reads it afresh."""
+        with before_any_write():
+            deployment = self.deployment(name, namespace)
+        stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds")
+        stamp = stamp.replace("+00:00", "Z")
+        manifest = restart_manifest(deployment, stamp, FIELD_MANAGER)
+        what = f"restart deployment/{name} in {namespace}"
+        try:
+            confirm_lost_write(
+                lambda: self.apply_manifest(manifest, namespace, what),
+                lambda: restarted_at_of(self.deployment(name, namespace)) == stamp or None,
+                what=what,
+            )
+        finally:
+            self.seen.forget(self.key(namespace, name))
 
     def scale(self, name: str, namespace: str, replicas: int) -> None:
         """Patches the ``/scale`` subresource, and forgets the deployment: its answer is the

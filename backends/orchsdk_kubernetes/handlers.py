@@ -111,7 +111,7 @@ class Handler:
         """Applies ``spec`` over the object as last seen (None: absent); what it did."""
         namespace = _namespace_of(spec)
         autoscaled = before is not None and before.autoscaler is not None
-        manifest = self.render(spec, autoscaled=autoscaled)
+        manifest = self.manifest_over(spec, before)
         outcome = confirm_lost_write(
             lambda: self.apply_manifest(manifest, namespace, what),
             lambda: self.landed(manifest, namespace, before),
@@ -128,6 +128,11 @@ class Handler:
         if before is None:  # another client created it since this backend found it absent
             return Action.UPDATED
         return Action.UNCHANGED if before.same_content(after) else Action.UPDATED
+
+    def manifest_over(self, spec: Resource, before: Seen | None) -> dict[str, Any]:
+        """The manifest that applies ``spec`` over the object as last seen: a deployment
+        handed to an autoscaler is rendered without replicas."""
+        return self.render(spec, autoscaled=before is not None and before.autoscaler is not None)
 
     def follow_autoscaler(
         self, spec: Resource, answer: Mapping[str, Any], after: Seen, what: str

@@ -33,3 +33,7 @@ NODE_LABELS = {
 """Portable placement keys and the well-known node labels they stand for."""
 
 PORTABLE_KEYS = {label: key for key, label in NODE_LABELS.items()}
+
+RESTARTED_AT_ANNOTATION = "kubectl.kubernetes.io/restartedAt"
+"""The pod-template annotation a restart sets to its time, as ``kubectl rollout restart``
+does: a changed template is a new revision."""

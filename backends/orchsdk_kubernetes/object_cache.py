@@ -38,7 +38,11 @@ from typing import Any, Final
 
 import attrs
 
-from orchsdk_kubernetes.labels import AUTOSCALER_ANNOTATION, HANDOVER_MANAGER
+from orchsdk_kubernetes.labels import (
+    AUTOSCALER_ANNOTATION,
+    HANDOVER_MANAGER,
+    RESTARTED_AT_ANNOTATION,
+)
 
 __all__ = [
     "ABSENT",
@@ -75,6 +79,8 @@ class Seen:
     """A keyed hash of the object's :func:`content`: equal digests mean equal content."""
     autoscaler: str | None
     """The autoscaler a deployment is handed to (:func:`autoscaler_of`), else None."""
+    restarted_at: str | None = None
+    """A deployment's last restart (:func:`restarted_at_of`), which its next apply keeps."""
 
     def same_content(self, other: Seen) -> bool:
         """Whether an apply can have changed nothing between the two objects.
@@ -121,6 +127,16 @@ def content(obj: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(spec, Mapping) and "replicas" in spec and autoscaler_of(obj) is not None:
         body["spec"] = {key: value for key, value in spec.items() if key != "replicas"}
     return body
+
+
+def restarted_at_of(obj: Mapping[str, Any]) -> str | None:
+    """The pod template's :data:`~orchsdk_kubernetes.labels.RESTARTED_AT_ANNOTATION`, if any."""
+    spec = obj.get("spec")
+    template = spec.get("template") if isinstance(spec, Mapping) else None
+    metadata = template.get("metadata") if isinstance(template, Mapping) else None
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    value = annotations.get(RESTARTED_AT_ANNOTATION) if isinstance(annotations, Mapping) else None
+    return value if isinstance(value, str) else None
 
 
 def autoscaler_of(obj: Mapping[str, Any]) -> str | None:
@@ -174,7 +190,12 @@ class ObjectCache:
         text = json.dumps(content(obj), sort_keys=True, separators=(",", ":"), default=str)
         digest = hashlib.blake2b(text.encode(), digest_size=16, key=self._digest_key).digest()
         version = obj["metadata"].get("resourceVersion")
-        return Seen(None if version is None else str(version), digest, autoscaler_of(obj))
+        return Seen(
+            None if version is None else str(version),
+            digest,
+            autoscaler_of(obj),
+            restarted_at_of(obj),
+        )
 
     def lookup(self, key: Key) -> Seen | Absent | None:
         """What is known of an object: as last seen, absent, or None (unknown)."""

@@ -1,4 +1,4 @@
-"""``kubectl rollout undo`` step by step, as a server-side apply of an older ReplicaSet's template.
+"""``kubectl rollout undo`` and ``rollout restart`` step by step, as server-side applies.
 
 Kubernetes' apps/v1 has no rollback endpoint; kubectl picks the ReplicaSet of the
 wanted revision (by default the one before the newest), copies its pod template and
@@ -17,9 +17,16 @@ import attrs
 
 from orchsdk import Conflict, NotFound
 from orchsdk_kubernetes.fields import owned_by
-from orchsdk_kubernetes.labels import REVISION_ANNOTATION
+from orchsdk_kubernetes.labels import RESTARTED_AT_ANNOTATION, REVISION_ANNOTATION
 
-__all__ = ["RollbackTarget", "rollback_manifest", "rollback_target", "rolled_back"]
+__all__ = [
+    "RollbackTarget",
+    "restart_manifest",
+    "restarted",
+    "rollback_manifest",
+    "rollback_target",
+    "rolled_back",
+]
 
 _KEPT_FROM_DEPLOYMENT = frozenset(
     {
@@ -127,6 +134,30 @@ def rollback_manifest(
         own_metadata["annotations"] = dict(target.annotations)
     manifest.setdefault("spec", {})["template"] = copy.deepcopy(target.template)
     manifest["spec"].setdefault("selector", copy.deepcopy(deployment["spec"]["selector"]))
+    return manifest
+
+
+def restart_manifest(deployment: Mapping[str, Any], stamp: str, manager: str) -> dict[str, Any]:
+    """The server-side apply that restarts ``deployment`` as ``manager``: what ``manager``
+    applied last, with the pod template's restart annotation set to ``stamp``, and the
+    resourceVersion that was read as a precondition (as :func:`rollback_manifest`)."""
+    metadata = deployment["metadata"]
+    manifest = owned_by(deployment, manager)
+    manifest.update(apiVersion="apps/v1", kind="Deployment")
+    manifest.setdefault("metadata", {}).update(
+        name=metadata["name"],
+        namespace=metadata["namespace"],
+        resourceVersion=metadata["resourceVersion"],
+    )
+    return restarted(manifest, stamp)
+
+
+def restarted(manifest: dict[str, Any], stamp: str) -> dict[str, Any]:
+    """``manifest`` (a Deployment's), its pod template annotated as restarted at ``stamp``."""
+    template = manifest.setdefault("spec", {}).setdefault("template", {})
+    template.setdefault("metadata", {}).setdefault("annotations", {})[RESTARTED_AT_ANNOTATION] = (
+        stamp
+    )
     return manifest
 
 

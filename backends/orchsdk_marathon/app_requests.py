@@ -119,9 +119,29 @@ class AppRequests:
         params: dict[str, str] = {}
         if partial is not None:
             params["partialUpdate"] = "true" if partial else "false"
+        return self._deploy(
+            "PUT", "/v2/apps/" + app_path(identifier), params, body, identifier, stuck
+        )
+
+    def restart(self, identifier: str, stuck: Callable[[], str | None] | None = None) -> Reply:
+        """``POST /v2/apps/{id}/restart``: a new config version of the same definition,
+        deployed by the app's upgrade strategy; waits out locks as :meth:`write` does."""
+        path = f"/v2/apps/{app_path(identifier)}/restart"
+        return self._deploy("POST", path, {}, None, identifier, stuck)
+
+    def _deploy(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        body: Json | None,
+        identifier: str,
+        stuck: Callable[[], str | None] | None,
+    ) -> Reply:
+        """A write that starts a deployment of the app, which is remembered as ours."""
         if self._settings.force:
             params["force"] = "true"
-        reply = self.waits.put("/v2/apps/" + app_path(identifier), params, body, identifier, stuck)
+        reply = self.waits.send(method, path, params, body, identifier, stuck)
         deployment = deployment_of(reply)
         if deployment is not None:
             self.ours.put(identifier, deployment)

@@ -255,6 +255,23 @@ class Apps:
             what=identifier,
         )
 
+    def restart(self, name: str, namespace: str) -> None:
+        """``POST /v2/apps/{id}/restart``: Marathon makes a new config version of the same
+        definition and replaces the tasks by the app's upgrade strategy. A restart whose
+        answer was lost is resolved by reading the app back: its config version moved on."""
+        identifier = app_id(name, namespace)
+        with before_any_write():
+            before = self._requests.app_required(identifier, name, namespace, [])
+        confirm_lost_write(
+            lambda: self._requests.restart(identifier, stuck=lambda: self._stuck(identifier)),
+            lambda: True if self._config_moved(identifier, before) else None,
+            what=identifier,
+        )
+
+    def _config_moved(self, identifier: str, before: Json) -> bool:
+        now = self._requests.app(identifier)
+        return now is not None and AppState.of(now).config != AppState.of(before).config
+
     def watch_status(self, name: str, namespace: str, timeout: float) -> Iterator[DeploymentStatus]:
         """Follows the app through Marathon's event stream (``GET /v2/events``).
 

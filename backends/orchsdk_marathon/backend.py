@@ -214,6 +214,10 @@ class MarathonBackend(Backend):
         self._apps.rollback(name, namespace, revision)
 
     @reads_answers
+    def restart(self, name: str, namespace: str) -> None:
+        self._apps.restart(name, namespace)
+
+    @reads_answers
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
         return self._apps.instances(name, namespace)
 

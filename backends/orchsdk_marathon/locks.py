@@ -50,15 +50,17 @@ class DeploymentWaits:
     def __repr__(self) -> str:
         return f"<DeploymentWaits streams={self.streams}>"
 
-    def put(
+    def send(
         self,
+        method: str,
         path: str,
         params: Mapping[str, str],
         body: Any,
         identifier: str,
         stuck: Callable[[], str | None] | None = None,
     ) -> Reply:
-        """``PUT path``, waiting out deployment locks in turn, up to ``lock_timeout``.
+        """``method path`` (a write: ``PUT`` or ``POST``), waiting out deployment locks in
+        turn, up to ``lock_timeout``.
 
         ``stuck`` tells why the app's running deployment cannot finish (``None``: it may);
         a lock held by such a deployment is overridden (``force=true``) instead.
@@ -66,7 +68,7 @@ class DeploymentWaits:
         deadline = time.monotonic() + self._settings.lock_timeout
         while True:
             try:
-                return self._marathon.request("PUT", path, params=params, json=body)
+                return self._marathon.request(method, path, params=params, json=body)
             except AppLocked as locked:
                 with before_any_write():  # the write was refused; only the wait failed
                     why = stuck() if stuck is not None else None

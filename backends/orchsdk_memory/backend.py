@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import datetime
 import math
 import threading
 import time
@@ -76,12 +77,28 @@ def _template(spec: Deployment) -> Deployment:
     return attrs.evolve(spec, replicas=0, rollout=Rollout())
 
 
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+@attrs.frozen
+class _Revision:
+    """One revision: its template, the restart it was made by (0 for none: a restart
+    makes a new revision of the same template, as on Kubernetes), when and why."""
+
+    template: Deployment
+    restart: int = 0
+    created: datetime.datetime = attrs.field(factory=_now, eq=False)
+    cause: str = attrs.field(default="", eq=False)
+
+
 @attrs.define
 class _DeploymentState:
     spec: Deployment
-    revisions: dict[int, Deployment]
+    revisions: dict[int, _Revision]
     rollout: SimulatedRollout
     last_step: float
+    restarts: int = 0
 
 
 @attrs.define
@@ -319,10 +336,19 @@ class MemoryBackend(Backend):
             if revision not in state.revisions:
                 known = ", ".join(map(str, sorted(state.revisions)))
                 raise NotFound(f"deployment {name!r} has no revision {revision} (has {known})")
-            template = state.revisions[revision]
-            spec = attrs.evolve(template, replicas=state.spec.replicas, rollout=state.spec.rollout)
+            target = state.revisions[revision]
+            spec = attrs.evolve(
+                target.template, replicas=state.spec.replicas, rollout=state.spec.rollout
+            )
             self._store.resources[(Deployment, namespace, name)] = spec
-            self._roll(spec)
+            self._roll(spec, restart=target.restart, cause=f"rollback to {revision}")
+            self._store.changed.notify_all()
+
+    def restart(self, name: str, namespace: str) -> None:
+        with self._store.changed:
+            state = self._state(name, namespace)
+            state.restarts += 1
+            self._roll(state.spec, restart=state.restarts, cause="restart")
             self._store.changed.notify_all()
 
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
@@ -386,26 +412,31 @@ class MemoryBackend(Backend):
             yield self._state(name, namespace).rollout
             self._store.changed.notify_all()
 
-    def _roll(self, spec: Deployment) -> None:
-        """Records a new revision when the template changed, and retargets the rollout."""
+    def _roll(self, spec: Deployment, *, restart: int | None = None, cause: str = "") -> None:
+        """Records a new revision when the template (or the restart, ``None``: the
+        current one) changed, and retargets the rollout. A template seen before is
+        renumbered as the newest revision, as Kubernetes does with its ReplicaSets."""
         assert spec.namespace is not None
         key = (spec.namespace, spec.name)
-        template = _template(spec)
         pace = Pace.of(spec.rollout, spec.replicas)
         state = self._store.deployments.get(key)
         if state is None:
+            first = _Revision(_template(spec), cause=cause or "created")
             rollout = SimulatedRollout(spec.name, spec.replicas, 1, pace, self._linger)
-            state = _DeploymentState(spec, {1: template}, rollout, time.monotonic())
+            state = _DeploymentState(spec, {1: first}, rollout, time.monotonic())
             rollout.diagnose = partial(self._diagnose, state, spec.namespace)
             self._store.deployments[key] = state
         else:
             revision = state.rollout.revision
-            if state.revisions[revision] != template:
-                reused = [number for number, old in state.revisions.items() if old == template]
+            if restart is None:
+                restart = state.revisions[revision].restart
+            wanted = _Revision(_template(spec), restart, cause=cause or "updated")
+            if state.revisions[revision] != wanted:
+                reused = [number for number, old in state.revisions.items() if old == wanted]
                 for number in reused:
                     del state.revisions[number]
                 revision = max(state.revisions) + 1
-                state.revisions[revision] = template
+                state.revisions[revision] = wanted
             state.spec = spec
             state.rollout.retarget(spec.replicas, revision, pace)
         state.last_step = time.monotonic()
@@ -461,7 +492,7 @@ class MemoryBackend(Backend):
         """Why an instance of ``revision`` cannot start on the simulated cluster: no node
         holds it, its image cannot be pulled, a value it refers to is missing, or its
         command exits at once (checked in the order a kubelet meets them)."""
-        spec = state.revisions[revision]
+        spec = state.revisions[revision].template
         short = shortfall(spec.resources.cpu, spec.resources.memory)
         if short:
             wanted = ", ".join(f"insufficient {name}" for name in short)

@@ -695,6 +695,26 @@ def rollback(
     _echo_status("table", result)
 
 
+@cli.command()
+@click.argument("name")
+@_WAIT
+@_TIMEOUT
+@global_options
+@click.pass_context
+def restart(ctx: click.Context, name: str, wait: bool, timeout: float) -> None:
+    """Replace every instance of deployment NAME with a new one, as a new revision.
+
+    \b
+    orchsdk restart web --wait
+    """
+    with connected(ctx) as orch:
+        result = orch.restart(name)
+        click.echo(f"deployment/{name} restarted")
+        if wait:
+            result = _wait_all(orch, [(name, result.namespace)], timeout)[0]
+    _echo_status("table", result)
+
+
 # -- running -------------------------------------------------------------------------
 
 

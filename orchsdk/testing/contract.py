@@ -40,13 +40,14 @@ from orchsdk import (
 from orchsdk.capabilities import find_unsupported
 from orchsdk.testing.failures import FailureContract, eventually
 from orchsdk.testing.interface import REQUIRES, RolloutControl, requires
+from orchsdk.testing.lifecycle import LifecycleContract
 from orchsdk.testing.samples import rich_deployment, web
 from orchsdk.testing.tracking import CallRecorder, TrackingOrchestrator
 
 __all__ = ["REQUIRES", "BackendContract", "RolloutControl", "requires"]
 
 
-class BackendContract(FailureContract):
+class BackendContract(LifecycleContract, FailureContract):
     """The contract suite. Subclass it as ``Test...`` and implement :meth:`make_backend`."""
 
     timeout: float = 60.0

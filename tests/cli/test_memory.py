@@ -445,3 +445,12 @@ def test_delete_with_wait_returns_once_the_deployment_is_gone(
 
     assert (result.code, result.stdout) == (0, "deployment/web deleted\n")
     assert invoke("get", "deployment", "web", "--backend", memory).code == 1
+
+
+def test_restart_waits_for_a_new_revision(invoke: Invoke, memory: str, applied: Path) -> None:
+    restarted = invoke("restart", "web", "--wait", "--backend", memory)
+
+    assert restarted.code == 0
+    assert restarted.stdout.splitlines()[0] == "deployment/web restarted"
+    assert "2/2 updated" in restarted.stdout
+    assert "revision 2" in restarted.stdout

@@ -87,11 +87,13 @@ class JsonFileBackend(Backend):
             status_stream=False,
             events=False,
             failure_reasons=False,
+            restart=False,
             reasons={
                 "autoscalers": "a JSON file has no metrics to scale on",
                 "events": "a JSON file keeps no history of what happened to it",
                 "failure_reasons": "a JSON file runs nothing, so nothing fails to start",
                 "node_services": "a JSON file has no nodes to open ports on",
+                "restart": "a JSON file runs no instances to replace",
             },
         )
 
