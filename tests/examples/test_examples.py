@@ -243,9 +243,9 @@ def test_secret_rotation_rolls_exactly_the_users(runs: dict[str, Run], name: str
     for backend in ("kubernetes", "marathon"):
         for line in (
             "secret/db updated (values are never printed)",
-            "api (env DB_PASSWORD, env DB_USER): db version 2, revision ",
-            "worker (env DB_PASSWORD): db version 2, revision ",
-            "web: does not use secret db, left alone",
+            "api (env DB_PASSWORD, env DB_USER): restarted, revision 1 -> 2, 2/2 instances on it",
+            "worker (env DB_PASSWORD): restarted, revision 1 -> 2, 1/1 instances on it",
+            "web: does not use secret db, left alone (rev 1)",
         ):
             assert f"{backend:<10} | {line}" in out, f"{backend}: {line!r} missing\n{out}"
 

@@ -54,6 +54,7 @@ def test_names_lists_every_flag_in_declaration_order() -> None:
         "gpus",
         "annotations",
         "rollback",
+        "restart",
         "status_stream",
         "events",
         "failure_reasons",
@@ -216,6 +217,7 @@ GAPS = [
 NOT_ABOUT_A_FIELD = {
     "standalone_services": "the backend's own check: a service without deployments",
     "rollback": "an operation, checked by Orchestrator.rollback",
+    "restart": "an operation, checked by Orchestrator.restart",
     "status_stream": "how waits follow a rollout",
     "events": "an operation, checked by Orchestrator.events",
     "failure_reasons": "what a status says, not a field of a spec",
