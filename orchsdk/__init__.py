@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from orchsdk.models import FailureReason as FailureReason
     from orchsdk.models import Instance as Instance
     from orchsdk.models import Phase as Phase
+    from orchsdk.models import Revision as Revision
     from orchsdk.orchestrator import Orchestrator as Orchestrator
     from orchsdk.orchestrator import UnsupportedFeatureWarning as UnsupportedFeatureWarning
     from orchsdk.plugins import connect as connect

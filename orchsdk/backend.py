@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 from orchsdk.capabilities import Capabilities, Unsupported
 from orchsdk.diffing import Comparison, mask_secret_values
 from orchsdk.errors import FieldError, NotFound, OrchestratorError
-from orchsdk.models import Action, DeploymentStatus, Endpoint, Event, Instance
+from orchsdk.models import Action, DeploymentStatus, Endpoint, Event, Instance, Revision
 from orchsdk.specs import Resource
 
 __all__ = ["Backend", "url_options"]
@@ -172,6 +172,15 @@ class Backend(abc.ABC):
         :class:`~orchsdk.NotFound` when the resource does not exist.
         """
         raise NotImplementedError(f"{self.name} reports no events")
+
+    def history(self, name: str, namespace: str) -> builtins.list[Revision]:
+        """The revisions of a deployment the orchestrator still keeps, oldest first,
+        numbered as :class:`~orchsdk.Revision` says (the numbers ``rollback`` takes).
+
+        Only called when ``capabilities.history`` is on; raises :class:`~orchsdk.NotFound`
+        when the deployment does not exist.
+        """
+        raise NotImplementedError(f"{self.name} keeps no revision history")
 
     def restart(self, name: str, namespace: str) -> None:
         """Starts a rollout that replaces every instance of a deployment with a new one of

@@ -57,6 +57,8 @@ class Capabilities:
     """Annotations are stored and read back."""
     rollback: bool = True
     """``Orchestrator.rollback`` to the previous or a given revision."""
+    history: bool = True
+    """``Orchestrator.history``: the revisions of a deployment, numbered for ``rollback``."""
     restart: bool = True
     """``Orchestrator.restart``: a new rollout of the same definition."""
     status_stream: bool = False

@@ -143,6 +143,34 @@ class EventType(str, enum.Enum):
 
 
 @attrs.frozen
+class Revision:
+    """One revision of a deployment, as :meth:`~orchsdk.Orchestrator.history` lists it.
+
+    Every backend numbers revisions the same way, from 1, one more for each change of
+    the definition or restart; a rollback to an older revision makes it the newest again
+    under a new number, as ``kubectl rollout undo`` does, so its old number is gone. The
+    numbers are what ``rollback(to_revision=...)`` takes. ``created`` is when the
+    revision was made (``None`` when the orchestrator does not say); ``cause`` why, when
+    known: ``"created"``, ``"updated"``, ``"restart"``, ``"rollback"`` (the definition
+    of an earlier revision again), or what Kubernetes' ``kubernetes.io/change-cause``
+    annotation says. An orchestrator keeps a bounded number of revisions (Kubernetes'
+    ``revisionHistoryLimit``, 10 by default; Marathon's ``--max_versions``): older ones
+    leave the history.
+    """
+
+    number: int
+    image: str
+    created: datetime.datetime | None = None
+    current: bool = False
+    cause: str = ""
+
+    def __str__(self) -> str:
+        when = self.created.isoformat(timespec="seconds") if self.created else "-"
+        mark = " (current)" if self.current else ""
+        return f"{self.number} {when} {self.image}{mark}"
+
+
+@attrs.frozen
 class Event:
     """Something the orchestrator reported about a deployment, one of its revisions or
     one of its instances: a Kubernetes Event, a Marathon task status update, a failure.

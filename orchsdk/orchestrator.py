@@ -24,7 +24,15 @@ from orchsdk.errors import (
     ValidationError,
     WaitTimeout,
 )
-from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Event, Instance
+from orchsdk.models import (
+    Action,
+    ApplyResult,
+    DeploymentStatus,
+    Endpoint,
+    Event,
+    Instance,
+    Revision,
+)
 from orchsdk.references import check_references
 from orchsdk.retry import RetryPolicy
 from orchsdk.scrubbing import sensitive
@@ -402,6 +410,13 @@ class Orchestrator:
                 f"rollback of {name!r}",
                 [FieldError("to_revision", f"must be a revision >= 1, got {to_revision!r}")],
             )
+        if to_revision is not None and self.capabilities.history:
+            kept = [revision.number for revision in self.history(name, namespace)]
+            if to_revision not in kept:
+                raise NotFound(
+                    f"Deployment {name!r} has no revision {to_revision} "
+                    f"(has {', '.join(map(str, kept))})"
+                )
 
         def roll_back() -> None:
             self.backend.rollback(name, namespace, to_revision)
@@ -411,6 +426,15 @@ class Orchestrator:
         if wait:
             return self.wait(name, namespace, timeout=timeout, progress=progress)
         return self.status(name, namespace)
+
+    def history(self, name: str, namespace: str | None = None) -> builtins.list[Revision]:
+        """The revisions of a deployment that the orchestrator still keeps, oldest first
+        (``kubectl rollout history``, ``dcos marathon app version list``), numbered the
+        same way on every backend: the numbers :meth:`rollback` takes (see
+        :class:`~orchsdk.Revision`)."""
+        namespace = self._namespace(namespace)
+        self._require("history", f"Deployment {name!r}")
+        return self._call(lambda: self.backend.history(name, namespace), f"history of {name}")
 
     def restart(
         self,

@@ -28,6 +28,7 @@ from orchsdk import (
     FieldError,
     Instance,
     Resource,
+    Revision,
     Secret,
     Service,
 )
@@ -161,6 +162,9 @@ class KubernetesBackend(Backend):
 
     def restart(self, name: str, namespace: str) -> None:
         self._deployments.restart(name, namespace)
+
+    def history(self, name: str, namespace: str) -> builtins.list[Revision]:
+        return self._deployments.history(name, namespace)
 
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
         return self._deployments.instances(name, namespace)

@@ -8,7 +8,16 @@ import datetime
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from orchsdk import Deployment, DeploymentStatus, Event, Failure, Instance, NotFound, Resource
+from orchsdk import (
+    Deployment,
+    DeploymentStatus,
+    Event,
+    Failure,
+    Instance,
+    NotFound,
+    Resource,
+    Revision,
+)
 from orchsdk.errors import reads_answers
 from orchsdk.retry import before_any_write, confirm_lost_write
 from orchsdk_kubernetes.autoscaling import Handover
@@ -20,6 +29,7 @@ from orchsdk_kubernetes.object_cache import Seen, restarted_at_of
 from orchsdk_kubernetes.reports import about
 from orchsdk_kubernetes.rollback import (
     RollbackTarget,
+    history_of,
     restart_manifest,
     restarted,
     rollback_manifest,
@@ -74,6 +84,12 @@ class DeploymentHandler(Handler):
         if before is not None and before.restarted_at is not None:
             restarted(manifest, before.restarted_at)
         return manifest
+
+    @reads_answers
+    def history(self, name: str, namespace: str) -> builtins.list[Revision]:
+        """The revisions of the ReplicaSets the deployment controls (two requests)."""
+        deployment = self.deployment(name, namespace)
+        return history_of(deployment, self.replica_sets(deployment))
 
     @reads_answers
     def restart(self, name: str, namespace: str) -> None:

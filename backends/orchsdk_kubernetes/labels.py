@@ -11,6 +11,9 @@ HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 """The revision the deployment controller stamps on Deployments and ReplicaSets."""
 
+REVISION_HISTORY_ANNOTATION = "deployment.kubernetes.io/revision-history"
+"""The numbers a ReplicaSet had before the controller reused it for a newer revision."""
+
 HANDOVER_MANAGER = "orchsdk-handover-to-hpa"
 """The field manager that co-owns a deployment's replica count while an autoscaler owns it."""
 
@@ -37,3 +40,6 @@ PORTABLE_KEYS = {label: key for key, label in NODE_LABELS.items()}
 RESTARTED_AT_ANNOTATION = "kubectl.kubernetes.io/restartedAt"
 """The pod-template annotation a restart sets to its time, as ``kubectl rollout restart``
 does: a changed template is a new revision."""
+
+CHANGE_CAUSE_ANNOTATION = "kubernetes.io/change-cause"
+"""Why a revision was made, when someone said (``kubectl annotate``, the old ``--record``)."""

@@ -50,7 +50,7 @@ def to_event(event: Mapping[str, Any]) -> Event:
         or (event.get("metadata") or {}).get("creationTimestamp")
     )
     return Event(
-        time=_parse_time(when),
+        time=parse_time(when),
         type=EventType.WARNING if event.get("type") == "Warning" else EventType.NORMAL,
         reason=str(event.get("reason") or ""),
         message=str(event.get("message") or ""),
@@ -59,7 +59,8 @@ def to_event(event: Mapping[str, Any]) -> Event:
     )
 
 
-def _parse_time(text: Any) -> datetime.datetime | None:
+def parse_time(text: Any) -> datetime.datetime | None:
+    """An RFC 3339 time as the API server writes it, or None when it is not one."""
     if not isinstance(text, str) or not text:
         return None
     try:

@@ -15,12 +15,19 @@ from typing import Any
 
 import attrs
 
-from orchsdk import Conflict, NotFound
+from orchsdk import Conflict, NotFound, Revision
 from orchsdk_kubernetes.fields import owned_by
-from orchsdk_kubernetes.labels import RESTARTED_AT_ANNOTATION, REVISION_ANNOTATION
+from orchsdk_kubernetes.labels import (
+    CHANGE_CAUSE_ANNOTATION,
+    RESTARTED_AT_ANNOTATION,
+    REVISION_ANNOTATION,
+    REVISION_HISTORY_ANNOTATION,
+)
+from orchsdk_kubernetes.reports import parse_time
 
 __all__ = [
     "RollbackTarget",
+    "history_of",
     "restart_manifest",
     "restarted",
     "rollback_manifest",
@@ -32,7 +39,7 @@ _KEPT_FROM_DEPLOYMENT = frozenset(
     {
         "kubectl.kubernetes.io/last-applied-configuration",
         REVISION_ANNOTATION,
-        "deployment.kubernetes.io/revision-history",
+        REVISION_HISTORY_ANNOTATION,
         "deployment.kubernetes.io/desired-replicas",
         "deployment.kubernetes.io/max-replicas",
         "deprecated.deployment.rollback.to",
@@ -159,6 +166,57 @@ def restarted(manifest: dict[str, Any], stamp: str) -> dict[str, Any]:
         stamp
     )
     return manifest
+
+
+def history_of(
+    deployment: Mapping[str, Any], replica_sets: Sequence[Mapping[str, Any]]
+) -> list[Revision]:
+    """``kubectl rollout history``: one revision per ReplicaSet the deployment controls,
+    oldest first, with the image of its first container and when it was made.
+
+    The cause is the ReplicaSet's ``kubernetes.io/change-cause`` when someone set one;
+    else ``rollback`` when the controller reused it (it keeps the numbers it had in
+    ``deployment.kubernetes.io/revision-history``), ``restart`` when its template
+    differs from the revision before only by the restart annotation, ``created`` for
+    revision 1 and ``updated`` for the others."""
+    current = _revision(deployment)
+    found: list[Revision] = []
+    previous: dict[str, Any] | None = None
+    for rs in sorted((rs for rs in replica_sets if _revision(rs) > 0), key=_revision):
+        template = _unrestarted(rs["spec"]["template"])
+        containers = (template.get("spec") or {}).get("containers") or [{}]
+        annotations = rs["metadata"].get("annotations") or {}
+        if annotations.get(CHANGE_CAUSE_ANNOTATION):
+            cause = str(annotations[CHANGE_CAUSE_ANNOTATION])
+        elif annotations.get(REVISION_HISTORY_ANNOTATION):
+            cause = "rollback"
+        elif template == previous:
+            cause = "restart"
+        else:
+            cause = "created" if _revision(rs) == 1 else "updated"
+        found.append(
+            Revision(
+                _revision(rs),
+                str(containers[0].get("image") or ""),
+                parse_time(rs["metadata"].get("creationTimestamp")),
+                _revision(rs) == current,
+                cause,
+            )
+        )
+        previous = template
+    return found
+
+
+def _unrestarted(template: Mapping[str, Any]) -> dict[str, Any]:
+    """The template without its ``pod-template-hash`` and restart annotation: what a
+    restart leaves unchanged."""
+    bare = _without_hash(template)
+    metadata = bare.get("metadata") or {}
+    annotations = metadata.get("annotations") or {}
+    annotations.pop(RESTARTED_AT_ANNOTATION, None)
+    if not annotations:
+        metadata.pop("annotations", None)
+    return bare
 
 
 def rolled_back(deployment: Mapping[str, Any], target: RollbackTarget) -> bool:

@@ -30,6 +30,7 @@ from typing import Any
 
 from orchsdk import DeploymentStatus, Endpoint, Failure, FailureReason, Instance, Phase
 from orchsdk_kubernetes.labels import REVISION_ANNOTATION
+from orchsdk_kubernetes.reports import parse_time
 
 __all__ = [
     "TEMPLATE_HASH_LABEL",
@@ -165,12 +166,7 @@ def mounting_since(pod: Mapping[str, Any]) -> datetime.datetime | None:
         for c in containers
     )
     started = status.get("startTime") or (pod.get("metadata") or {}).get("creationTimestamp")
-    if not creating or not isinstance(started, str):
-        return None
-    try:
-        return datetime.datetime.fromisoformat(started.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return parse_time(started) if creating else None
 
 
 def mount_failure(pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> Failure | None:

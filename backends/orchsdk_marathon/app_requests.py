@@ -101,6 +101,11 @@ class AppRequests:
         """``GET /v2/apps/{id}/versions``'s document."""
         return self.marathon.request("GET", f"/v2/apps/{app_path(identifier)}/versions").json()
 
+    def version(self, identifier: str, version: str) -> Any:
+        """``GET /v2/apps/{id}/versions/{version}``: the app as it was at that version."""
+        path = f"/v2/apps/{app_path(identifier)}/versions/{quote_path(version)}"
+        return self.marathon.request("GET", path).json()
+
     def write(
         self,
         identifier: str,

@@ -33,6 +33,7 @@ from orchsdk import (
     NotFound,
     OrchestratorError,
     Phase,
+    Revision,
     Service,
 )
 from orchsdk.retry import before_any_write, confirm_lost_write
@@ -43,6 +44,7 @@ from orchsdk_marathon.compare import as_compared, matches
 from orchsdk_marathon.config import Settings
 from orchsdk_marathon.events import AppEvents, open_events
 from orchsdk_marathon.failures import instance_of, queue_failure, task_failure
+from orchsdk_marathon.history import Numbered, VersionFacts, facts_of, number_versions
 from orchsdk_marathon.kinds import not_found
 from orchsdk_marathon.memory import BoundedMemory
 from orchsdk_marathon.parse import parse_app, user_labels
@@ -52,13 +54,11 @@ from orchsdk_marathon.services import records_on, selects, without_services
 from orchsdk_marathon.status import (
     AppState,
     instances_of,
-    revision_of,
     sorted_versions,
     status_of,
     task_ready,
 )
 from orchsdk_marathon.support import REASONS
-from orchsdk_marathon.transport import quote_path
 
 __all__ = ["Apps"]
 
@@ -88,7 +88,9 @@ class Apps:
         self._before_lost: BoundedMemory[str, Json | None] = BoundedMemory()
         """App id -> the app (None: none) before an apply whose outcome stayed unknown."""
         self._revisions: BoundedMemory[tuple[str, str], int] = BoundedMemory()
-        """(app id, config version) -> its revision: a version's place never changes."""
+        """(app id, config version) -> its revision: a version's number never changes."""
+        self._facts: BoundedMemory[tuple[str, str], VersionFacts] = BoundedMemory()
+        """(app id, version) -> what numbering needs of it: a stored version never changes."""
         self._failed: BoundedMemory[tuple[str, str], frozenset[str]] = BoundedMemory()
         """(app id, config version) -> the failed tasks of it that status reads saw."""
         self._updates: BoundedMemory[str, tuple[Json, ...]] = BoundedMemory()
@@ -210,9 +212,22 @@ class Apps:
         identifier = app_id(name, namespace)
         app = self._requests.app_required(identifier, name, namespace, _STATUS_EMBED)
         state = AppState.of(app)
-        versions = sorted_versions(self._requests.versions(identifier))
+        numbered, facts = self._numbered(identifier, state.config)
         failure = self._failure(identifier, state, queue=False)
-        return instances_of(name, namespace, state, versions, failure)
+
+        def revision_of(version: str) -> int:
+            known = facts.get(version)
+            return numbered.number(known.config if known is not None else version)
+
+        return instances_of(name, namespace, state, revision_of, failure)
+
+    def history(self, name: str, namespace: str) -> builtins.list[Revision]:
+        """The app's revisions (:mod:`~orchsdk_marathon.history`): its versions list, and
+        each version not seen before (a stored version never changes)."""
+        identifier = app_id(name, namespace)
+        app = self._requests.app_required(identifier, name, namespace, [])
+        numbered, _ = self._numbered(identifier, AppState.of(app).config)
+        return list(numbered.history)
 
     def events(self, name: str, namespace: str) -> builtins.list[Event]:
         """What Marathon keeps about the app (see :mod:`~orchsdk_marathon.reports`): two
@@ -237,18 +252,17 @@ class Apps:
         identifier = app_id(name, namespace)
         with before_any_write():
             app = self._requests.app_required(identifier, name, namespace, [])
-            versions = sorted_versions(self._requests.versions(identifier))
-        current = revision_of(versions, AppState.of(app).config)
+            numbered, _ = self._numbered(identifier, AppState.of(app).config)
+        current = numbered.number(AppState.of(app).config)
         if revision is None:
-            if current <= 1:
+            older = [number for number in numbered.targets if number < current]
+            if not older:
                 raise NotFound(f"Deployment {name!r} has no revision before {current}")
-            target = versions[current - 2]
-        else:
-            if not 1 <= revision <= len(versions):
-                raise NotFound(
-                    f"Deployment {name!r} has no revision {revision} (has 1 to {len(versions)})"
-                )
-            target = versions[revision - 1]
+            revision = max(older)
+        if revision not in numbered.targets:
+            kept = ", ".join(map(str, numbered.targets))
+            raise NotFound(f"Deployment {name!r} has no revision {revision} (has {kept})")
+        target = numbered.targets[revision]
         confirm_lost_write(
             lambda: self._requests.write(identifier, {"version": target}, partial=None),
             lambda: True if self._rolled_back(identifier, app, target) else None,
@@ -421,21 +435,33 @@ class Apps:
         return True
 
     def _revision(self, identifier: str, config: str) -> int:
-        """The revision of a config version; remembered, as a version's place never changes."""
+        """The revision of a config version; remembered, as a version's number never changes."""
         key = (identifier, config)
         cached = self._revisions.get(key)
         if cached is not None:
             return cached
-        revision = revision_of(sorted_versions(self._requests.versions(identifier)), config)
-        self._revisions.put(key, revision)
-        return revision
+        return self._numbered(identifier, config)[0].number(config)
+
+    def _numbered(self, identifier: str, config: str) -> tuple[Numbered, dict[str, VersionFacts]]:
+        """The app's numbered revisions, and the facts of each of its versions: the
+        versions list, and ``GET .../versions/{v}`` for each version not seen before."""
+        versions = sorted_versions(self._requests.versions(identifier))
+        facts = {}
+        for version in versions:
+            known = self._facts.get((identifier, version))
+            if known is None:
+                known = facts_of(version, self._requests.version(identifier, version))
+                self._facts.put((identifier, version), known)
+            facts[version] = known
+        numbered = number_versions(versions, facts, config)
+        for seen, number in numbered.numbers.items():
+            self._revisions.put((identifier, seen), number)
+        return numbered, facts
 
     def _rolled_back(self, identifier: str, before: Json, target: str) -> bool:
         """Whether the app's configuration moved on since ``before`` and is now the one of
         version ``target``."""
-        marathon = self._requests.marathon
-        path = f"/v2/apps/{app_path(identifier)}/versions/{quote_path(target)}"
-        wanted = marathon.request("GET", path).json()
+        wanted = self._requests.version(identifier, target)
         now = self._requests.app(identifier)
         if not isinstance(wanted, dict) or now is None:
             return False

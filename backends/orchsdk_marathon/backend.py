@@ -28,6 +28,7 @@ from orchsdk import (
     FieldError,
     Instance,
     Resource,
+    Revision,
     Secret,
     Service,
     UnexpectedResponse,
@@ -216,6 +217,10 @@ class MarathonBackend(Backend):
     @reads_answers
     def restart(self, name: str, namespace: str) -> None:
         self._apps.restart(name, namespace)
+
+    @reads_answers
+    def history(self, name: str, namespace: str) -> builtins.list[Revision]:
+        return self._apps.history(name, namespace)
 
     @reads_answers
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:

@@ -4,9 +4,8 @@ Pure functions; the backend fetches, these decide. The definitions:
 
 - the app's *config version* is ``versionInfo.lastConfigChangeAt``: it moves on a config
   change, not on a scale (which only moves ``version``/``lastScalingAt``);
-- ``revision`` is the 1-based position of the config version among the app's versions
-  (``GET /v2/apps/{id}/versions``, oldest first): it grows with each config change and
-  stays put on a scale; ``rollback(to_revision=n)`` goes back to the n-th oldest version;
+- ``revision`` is the number :mod:`~orchsdk_marathon.history` gives the config version:
+  it grows with each config change or restart and stays put on a scale;
 - a task is *current* when it was launched for the config version or later; it is
   *ready* when it runs and passes every health check (just runs, without checks);
 - ``desired`` = ``instances``; ``updated`` = current tasks; ``ready`` = ``available`` =
@@ -27,7 +26,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -50,7 +49,7 @@ __all__ = [
     "endpoints_of",
     "instances_of",
     "parse_time",
-    "revision_of",
+    "sorted_versions",
     "status_of",
     "task_ready",
 ]
@@ -101,12 +100,6 @@ def config_version(app: Mapping[str, Any]) -> str:
         return str(info["lastConfigChangeAt"])
     version = app.get("version")
     return version if isinstance(version, str) else ""
-
-
-def revision_of(versions: Sequence[str], version: str) -> int:
-    """The 1-based position of ``version`` among ``versions`` (how many are not later)."""
-    moment = parse_time(version)
-    return max(1, sum(1 for item in versions if parse_time(item) <= moment))
 
 
 def sorted_versions(document: Any) -> list[str]:
@@ -283,18 +276,19 @@ def instances_of(
     name: str,
     namespace: str,
     state: AppState,
-    versions: Sequence[str],
+    revision_of: Callable[[str], int],
     failure: Failure | None = None,
 ) -> list[Instance]:
     """The app's Marathon instances, each as its latest task (host ports, state,
     readiness, revision), those being killed too (``terminating``). The instance a
     ``failure`` names is ``failed``, listed from ``lastTaskFailure`` while Marathon waits
     to launch it again. Ids are instance ids (``web.instance-1a2b``), which stay the same
-    when Marathon relaunches a failed task (``._app.1``, ``._app.2``, ...)."""
+    when Marathon relaunches a failed task (``._app.1``, ``._app.2``, ...).
+    ``revision_of`` gives the revision of an app version."""
     found = []
     for task in (*state.tasks, *state.terminating):
         launched = task.get("version")
-        revision = revision_of(versions, state.config if state.current(task) else str(launched))
+        revision = revision_of(state.config if state.current(task) else str(launched))
         instance = instance_of(str(task.get("id", "")))[0]
         failed = failure is not None and failure.instance == instance
         found.append(
@@ -309,14 +303,14 @@ def instances_of(
                 revision=revision,
             )
         )
-    waiting = _waiting(name, namespace, state, versions, failure)
+    waiting = _waiting(name, namespace, state, revision_of(state.config), failure)
     if waiting is not None and all(instance.id != waiting.id for instance in found):
         found.append(waiting)
     return found
 
 
 def _waiting(
-    name: str, namespace: str, state: AppState, versions: Sequence[str], failure: Failure | None
+    name: str, namespace: str, state: AppState, revision: int, failure: Failure | None
 ) -> Instance | None:
     """The failed instance a failure names, from ``lastTaskFailure`` (for when Marathon
     has no task of it now: it waits out the back-off before it launches it again)."""
@@ -329,7 +323,7 @@ def _waiting(
         namespace=namespace,
         host=str(last.get("host", "")),
         state="failed",
-        revision=revision_of(versions, state.config),
+        revision=revision,
     )
 
 

@@ -38,6 +38,7 @@ from orchsdk import (
     NotFound,
     Phase,
     Resource,
+    Revision,
     Rollout,
     Secret,
     SecretRef,
@@ -341,8 +342,23 @@ class MemoryBackend(Backend):
                 target.template, replicas=state.spec.replicas, rollout=state.spec.rollout
             )
             self._store.resources[(Deployment, namespace, name)] = spec
-            self._roll(spec, restart=target.restart, cause=f"rollback to {revision}")
+            self._roll(spec, restart=target.restart)
             self._store.changed.notify_all()
+
+    def history(self, name: str, namespace: str) -> builtins.list[Revision]:
+        with self._store.changed:
+            state = self._state(name, namespace)
+            current = state.rollout.revision
+            return [
+                Revision(
+                    number,
+                    revision.template.image,
+                    revision.created,
+                    number == current,
+                    revision.cause,
+                )
+                for number, revision in sorted(state.revisions.items())
+            ]
 
     def restart(self, name: str, namespace: str) -> None:
         with self._store.changed:
@@ -430,13 +446,14 @@ class MemoryBackend(Backend):
             revision = state.rollout.revision
             if restart is None:
                 restart = state.revisions[revision].restart
-            wanted = _Revision(_template(spec), restart, cause=cause or "updated")
+            wanted = _Revision(_template(spec), restart)
             if state.revisions[revision] != wanted:
                 reused = [number for number, old in state.revisions.items() if old == wanted]
                 for number in reused:
                     del state.revisions[number]
                 revision = max(state.revisions) + 1
-                state.revisions[revision] = wanted
+                why = cause or ("rollback" if reused else "updated")
+                state.revisions[revision] = attrs.evolve(wanted, cause=why)
             state.spec = spec
             state.rollout.retarget(spec.replicas, revision, pace)
         state.last_step = time.monotonic()

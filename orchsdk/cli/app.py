@@ -55,6 +55,7 @@ from orchsdk.cli.tables import (
     capability_flags,
     endpoints_table,
     events_table,
+    history_table,
     instances_table,
     latest_warning,
 )
@@ -693,6 +694,22 @@ def rollback(
         if wait:
             result = _wait_all(orch, [(name, result.namespace)], timeout)[0]
     _echo_status("table", result)
+
+
+@cli.command()
+@click.argument("name")
+@_OUTPUT
+@global_options
+@click.pass_context
+def history(ctx: click.Context, name: str, output: str) -> None:
+    """List the revisions of deployment NAME the orchestrator keeps, oldest first; the
+    current one is marked ``*``. Its numbers are what ``rollback --to-revision`` takes.
+
+    \b
+    orchsdk history web
+    orchsdk rollback web --to-revision 2
+    """
+    _show_found(ctx, output, lambda orch: orch.history(name), history_table)
 
 
 @cli.command()

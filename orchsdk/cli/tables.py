@@ -20,6 +20,7 @@ from orchsdk import (
     Instance,
     Orchestrator,
     Resource,
+    Revision,
     Secret,
     Service,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "capability_flags",
     "endpoints_table",
     "events_table",
+    "history_table",
     "instances_table",
     "latest_warning",
 ]
@@ -120,6 +122,19 @@ def events_table(found: Sequence[Event]) -> None:
         for e in found
     ]
     echo_table(["TIME", "TYPE", "REASON", "OBJECT", "COUNT", "MESSAGE"], rows)
+
+
+def history_table(found: Sequence[Revision]) -> None:
+    rows = [
+        [
+            f"{r.number}*" if r.current else r.number,
+            r.created.isoformat(timespec="seconds") if r.created else "-",
+            r.image,
+            r.cause or "-",
+        ]
+        for r in found
+    ]
+    echo_table(["REVISION", "CREATED", "IMAGE", "CAUSE"], rows)
 
 
 def latest_warning(found: Sequence[Event]) -> str | None:

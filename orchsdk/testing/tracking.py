@@ -12,7 +12,15 @@ import attrs
 from orchsdk.backend import Backend
 from orchsdk.capabilities import Capabilities, Unsupported
 from orchsdk.errors import NotFound
-from orchsdk.models import Action, ApplyResult, DeploymentStatus, Endpoint, Instance
+from orchsdk.models import (
+    Action,
+    ApplyResult,
+    DeploymentStatus,
+    Endpoint,
+    Event,
+    Instance,
+    Revision,
+)
 from orchsdk.orchestrator import Orchestrator
 from orchsdk.specs import KINDS, Resource
 
@@ -80,6 +88,15 @@ class CallRecorder(Backend):
 
     def rollback(self, name: str, namespace: str, revision: int | None) -> None:
         self._record("rollback").rollback(name, namespace, revision)
+
+    def restart(self, name: str, namespace: str) -> None:
+        self._record("restart").restart(name, namespace)
+
+    def history(self, name: str, namespace: str) -> builtins.list[Revision]:
+        return self._record("history").history(name, namespace)
+
+    def events(self, kind: type[Resource], name: str, namespace: str) -> builtins.list[Event]:
+        return self._record("events").events(kind, name, namespace)
 
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
         return self._record("instances").instances(name, namespace)

@@ -454,3 +454,25 @@ def test_restart_waits_for_a_new_revision(invoke: Invoke, memory: str, applied: 
     assert restarted.stdout.splitlines()[0] == "deployment/web restarted"
     assert "2/2 updated" in restarted.stdout
     assert "revision 2" in restarted.stdout
+
+
+def test_history_marks_the_current_revision_and_says_why_each_was_made(
+    invoke: Invoke, memory: str, applied: Path
+) -> None:
+    invoke("restart", "web", "--backend", memory)
+
+    shown = invoke("history", "web", "--backend", memory)
+
+    assert shown.code == 0
+    rows = [line.split() for line in shown.stdout.splitlines()]
+    assert rows[0] == ["REVISION", "CREATED", "IMAGE", "CAUSE"]
+    assert [(row[0], row[3]) for row in rows[1:]] == [("1", "created"), ("2*", "restart")]
+
+
+def test_history_as_json_lists_the_revisions_with_their_fields(
+    invoke: Invoke, memory: str, applied: Path
+) -> None:
+    shown = invoke("history", "web", "-o", "json", "--backend", memory)
+
+    [revision] = json.loads(shown.stdout)
+    assert (revision["number"], revision["current"], revision["cause"]) == (1, True, "created")

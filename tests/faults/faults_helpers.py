@@ -5,8 +5,9 @@ operations (apply of new and changed specs, scale, rollback, delete, secret rota
 while the emulator fails a share of the requests at random. It keeps a *model* of what
 the caller meant to have, including how each backend numbers revisions (so that a
 rollback's target is predicted, not read), and at the end the test compares the model
-with the cluster. The backend-specific parts (how a rollback picks its target, how
-Marathon counts versions) are :class:`KubernetesRules` and :class:`MarathonRules`.
+with the cluster. The backend-specific parts (how a rollback picks its target: Marathon
+puts back a whole version, instance count included) are :class:`KubernetesRules` and
+:class:`MarathonRules`.
 
 Named ``faults_helpers`` so as not to collide with other test directories' helpers.
 """
@@ -198,9 +199,7 @@ class Tracked:
 
     spec: Deployment
     history: list[Deployment]
-    """Kubernetes: each distinct pod template, oldest first. Marathon: each version."""
-    config_index: int = 0
-    """Marathon: where in ``history`` the configuration last changed."""
+    """Each revision, oldest first: Kubernetes its pod template, Marathon its last version."""
 
 
 class KubernetesRules:
@@ -241,37 +240,38 @@ class KubernetesRules:
 
 
 class MarathonRules:
-    """How Marathon numbers revisions: every change stores a version (a scale too); the
-    revision is the position of the version where the configuration last changed; a
-    rollback puts back the whole version before that one, its instance count included.
-    A write that changes nothing (same definition, same count) stores no version."""
+    """How Marathon numbers revisions: as Kubernetes does, one per change of the
+    definition (a definition that comes back is renumbered), but a rollback puts back
+    the last version of the revision before the newest, its instance count included. A
+    write that changes nothing (same definition, same count) stores no version."""
 
     name = "marathon"
 
     def created(self, spec: Deployment) -> Tracked:
-        return Tracked(spec, [spec], 0)
+        return Tracked(spec, [spec])
 
     def applied(self, tracked: Tracked, spec: Deployment) -> None:
-        if spec == tracked.spec:
-            return
-        tracked.history.append(spec)
-        if _template(spec) != _template(tracked.spec):
-            tracked.config_index = len(tracked.history) - 1
+        if _template(spec) == _template(tracked.spec):
+            tracked.history[-1] = spec
+        else:
+            back = [old for old in tracked.history if _template(old) == _template(spec)]
+            if back:
+                tracked.history.remove(back[-1])
+            tracked.history.append(spec)
         tracked.spec = spec
 
     def scaled(self, tracked: Tracked, replicas: int) -> None:
         self.applied(tracked, attrs.evolve(tracked.spec, replicas=replicas))
 
     def can_roll_back(self, tracked: Tracked) -> bool:
-        return tracked.config_index >= 1
+        return len(tracked.history) >= 2
 
     def rolled_back(self, tracked: Tracked) -> Deployment:
-        return tracked.history[tracked.config_index - 1]
+        return tracked.history[-2]
 
     def roll_back(self, tracked: Tracked) -> None:
-        target = tracked.history[tracked.config_index - 1]
+        target = tracked.history.pop(-2)
         tracked.history.append(target)
-        tracked.config_index = len(tracked.history) - 1
         tracked.spec = target
 
 

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
@@ -245,6 +245,8 @@ def test_a_watch_asks_for_the_watched_event_types_with_the_token(
     wire.add("GET", f"{M1}/v2/events", body=ATTACHED, content_type="text/event-stream")
     wire.add("GET", f"{M1}/v2/apps/shop/web", json={"app": app})
     wire.add("GET", f"{M1}/v2/apps/shop/web/versions", json={"versions": [version]})
+    stored = as_stored(render_app(web(replicas=0)), version)
+    wire.add("GET", f"{M1}/v2/apps/shop/web/versions/{quote(version, safe='')}", json=stored)
 
     watch = two.watch_status("web", "shop", 5)
     assert next(watch).phase is Phase.COMPLETE

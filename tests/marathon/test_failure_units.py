@@ -168,7 +168,7 @@ def test_killing_tasks_are_terminating_and_keep_the_phase_progressing() -> None:
 
 def test_killing_tasks_are_terminating_instances_never_ready() -> None:
     state = AppState.of(app([task(1, "TASK_STAGING"), task(2, "TASK_KILLING")]))
-    found = instances_of("web", "shop", state, [V2])
+    found = instances_of("web", "shop", state, lambda version: 1)
     assert [(i.id, i.state, i.ready) for i in found] == [
         ("shop_web.instance-1", "starting", False),
         ("shop_web.instance-2", "terminating", False),
@@ -178,7 +178,7 @@ def test_killing_tasks_are_terminating_instances_never_ready() -> None:
 def test_the_failed_instance_is_listed_from_last_task_failure() -> None:
     state = AppState.of(app([task(1)], lastTaskFailure=last_failure(PULL)))
     failure = Failure(FailureReason.IMAGE_PULL, PULL, "shop_web.instance-1a2b")
-    found = instances_of("web", "shop", state, [V2], failure)
+    found = instances_of("web", "shop", state, lambda version: 1, failure)
     assert [(i.id, i.state) for i in found] == [
         ("shop_web.instance-1", "running"),
         ("shop_web.instance-1a2b", "failed"),

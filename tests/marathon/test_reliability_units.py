@@ -153,13 +153,19 @@ def test_a_rollback_whose_reads_fail_says_nothing_was_written(
     assert raised.value.acted is False
 
 
+def _stored_versions(wire: responses.RequestsMock, documents: dict[str, Any]) -> None:
+    """Serves ``GET .../versions/{v}``: the app as Marathon stored it at each version."""
+    for version, document in documents.items():
+        wire.add("GET", f"{M1}/v2/apps/shop/web/versions/{quote(version, safe='')}", json=document)
+
+
 def test_a_rollback_whose_answer_is_lost_is_read_back(wire: responses.RequestsMock) -> None:
     current = stored(web(image="nginx:1.28"), versionInfo={"lastConfigChangeAt": V2})
     rolled = stored(web(), versionInfo={"lastConfigChangeAt": V3})
     wire.add("GET", f"{M1}/v2/apps/shop/web", json={"app": current})
     wire.add("GET", f"{M1}/v2/apps/shop/web/versions", json={"versions": [V2, V1]})
+    _stored_versions(wire, {V1: stored(web(), versionInfo={"lastConfigChangeAt": V1}), V2: current})
     wire.add("PUT", f"{M1}/v2/apps/shop/web", body=LOST)
-    wire.add("GET", f"{M1}/v2/apps/shop/web/versions/{quote(V1, safe='')}", json=stored(web()))
     wire.add("GET", f"{M1}/v2/apps/shop/web", json={"app": rolled})
     with Orchestrator(MarathonBackend.from_url("marathon+http://m1:8080"), retry=ONCE) as orch:
         orch.backend.rollback("web", "shop", None)
@@ -173,8 +179,8 @@ def test_a_rollback_whose_answer_is_lost_and_that_did_not_land_is_reported(
     current = stored(web(image="nginx:1.28"), versionInfo={"lastConfigChangeAt": V2})
     wire.add("GET", f"{M1}/v2/apps/shop/web", json={"app": current})
     wire.add("GET", f"{M1}/v2/apps/shop/web/versions", json={"versions": [V2, V1]})
+    _stored_versions(wire, {V1: stored(web(), versionInfo={"lastConfigChangeAt": V1}), V2: current})
     wire.add("PUT", f"{M1}/v2/apps/shop/web", body=LOST)
-    wire.add("GET", f"{M1}/v2/apps/shop/web/versions/{quote(V1, safe='')}", json=stored(web()))
     backend = MarathonBackend.from_url("marathon+http://m1:8080")
     with Orchestrator(backend, retry=ONCE) as orch, pytest.raises(BackendUnavailable) as raised:
         orch.rollback("web", "shop")

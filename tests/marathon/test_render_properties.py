@@ -222,5 +222,5 @@ def test_a_damaged_app_gives_a_spec_or_a_typed_error_never_a_crash(
     with contextlib.suppress(UnexpectedResponse):
         state = AppState.of(app)
         status_of("web", "shop", state, 1, ours_ended=False)
-        instances_of("web", "shop", state, ["2024-01-01T00:00:00.000Z"])
+        instances_of("web", "shop", state, lambda version: 1)
         endpoints_of(service, [app], {str(app.get("id")): state})

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import attrs
 import pytest
@@ -691,8 +691,19 @@ def task(n: int, version: str, state: str = "TASK_RUNNING") -> dict[str, Any]:
     }
 
 
-def versions(wire: responses.RequestsMock, *listed: str) -> None:
+def versions(
+    wire: responses.RequestsMock, *listed: str, scales: dict[str, str] | None = None
+) -> None:
+    """Serves the app's versions list and each version's app: every version a change of
+    the image, but those ``scales`` maps to the config version they scaled."""
     wire.add("GET", f"{M1}/v2/apps/shop/web/versions", json={"versions": list(listed)})
+    for version in listed:
+        config = (scales or {}).get(version, version)
+        document = app_with(web(image=f"nginx:{config}"), version=version, config=config, tasks=[])
+        for key in ("tasks", "deployments"):
+            del document[key]
+        path = f"{M1}/v2/apps/shop/web/versions/{quote(version, safe='')}"
+        wire.add("GET", path, json=document)
 
 
 def test_status_counts_tasks_of_the_current_config(
@@ -785,7 +796,7 @@ def test_rollback_puts_the_previous_config_version(
         f"{M1}/v2/apps/shop/web",
         json={"app": app_with(web(), version=V4, config=V3, tasks=[])},
     )
-    versions(wire, V4, V3, V2, V1)
+    versions(wire, V4, V3, V2, V1, scales={V4: V3})
     wire.add("PUT", f"{M1}/v2/apps/shop/web", json={"deploymentId": "d-5", "version": V4})
     orch.rollback("web")
     put = next(call for call in wire.calls if call.request.method == "PUT")

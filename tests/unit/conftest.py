@@ -23,6 +23,7 @@ from orchsdk import (
     Phase,
     Resource,
     RetryPolicy,
+    Revision,
     Secret,
     Unsupported,
 )
@@ -143,6 +144,11 @@ class RecordingBackend(Backend):
 
     def rollback(self, name: str, namespace: str, revision: int | None) -> None:
         self._record("rollback", name, namespace, revision)
+
+    def history(self, name: str, namespace: str) -> builtins.list[Revision]:
+        """Three revisions, the third current."""
+        self._record("history", name, namespace)
+        return [Revision(n, f"nginx:1.{25 + n}", current=n == 3) for n in (1, 2, 3)]
 
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
         self._record("instances", name, namespace)

@@ -54,6 +54,7 @@ def test_names_lists_every_flag_in_declaration_order() -> None:
         "gpus",
         "annotations",
         "rollback",
+        "history",
         "restart",
         "status_stream",
         "events",
@@ -217,6 +218,7 @@ GAPS = [
 NOT_ABOUT_A_FIELD = {
     "standalone_services": "the backend's own check: a service without deployments",
     "rollback": "an operation, checked by Orchestrator.rollback",
+    "history": "an operation, checked by Orchestrator.history",
     "restart": "an operation, checked by Orchestrator.restart",
     "status_stream": "how waits follow a rollout",
     "events": "an operation, checked by Orchestrator.events",

@@ -34,6 +34,7 @@ from orchsdk import (
     OrchestratorError,
     Phase,
     Resource,
+    Revision,
     Rollout,
     Secret,
     Service,
@@ -194,6 +195,25 @@ class JsonFileBackend(Backend):
             assert isinstance(template, Deployment)
             self._put(state, attrs.evolve(template, replicas=spec.replicas, rollout=spec.rollout))
 
+    def history(self, name: str, namespace: str) -> builtins.list[Revision]:
+        state = self.store.read()
+        _find(state, Deployment, name, namespace)
+        rollout = state["rollouts"][f"{namespace}/{name}"]
+        causes = rollout.get("causes", {})
+        found = []
+        for number in sorted(map(int, rollout["revisions"])):
+            template = from_document(rollout["revisions"][str(number)])
+            assert isinstance(template, Deployment)
+            found.append(
+                Revision(
+                    number,
+                    template.image,
+                    current=number == rollout["revision"],
+                    cause=causes.get(str(number), ""),
+                )
+            )
+        return found
+
     def instances(self, name: str, namespace: str) -> builtins.list[Instance]:
         state = self.store.read()
         spec = _find(state, Deployment, name, namespace)
@@ -311,8 +331,15 @@ def _record_revision(state: State, spec: Deployment) -> None:
     if rollout["revisions"].get(str(rollout["revision"])) != template:
         # Back to an old template: it moves to a new number, as `kubectl rollout undo` does.
         kept = {number: old for number, old in rollout["revisions"].items() if old != template}
+        if not rollout["revisions"]:
+            cause = "created"
+        else:
+            cause = "rollback" if len(kept) < len(rollout["revisions"]) else "updated"
         rollout["revision"] = max(map(int, rollout["revisions"]), default=0) + 1
         rollout["revisions"] = kept | {str(rollout["revision"]): template}
+        causes = rollout.get("causes", {})
+        kept_causes = {number: why for number, why in causes.items() if number in kept}
+        rollout["causes"] = kept_causes | {str(rollout["revision"]): cause}
         rollout["failed"] = None
     _converge(state, spec)
 
