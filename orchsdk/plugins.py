@@ -38,6 +38,9 @@ _registered: dict[str, BackendFactory] = {}
 _NOT_BACKENDS = frozenset({"http", "https"})
 """Schemes people write for an orchestrator's address, which name no backend."""
 
+_ALIASES = {"k8s": "kubernetes", "kube": "kubernetes", "dcos": "marathon+https"}
+"""Names people write for an installed backend's scheme."""
+
 _INSTALL_HINTS = {
     "kubernetes": "pip install 'orchsdk[kubernetes]'",
     "marathon+http": "pip install 'orchsdk[marathon]'",
@@ -75,8 +78,15 @@ def resolve_scheme(scheme: str) -> BackendFactory:
     if factory is None:
         entry = _entry_point(scheme)
         if entry is None:
+            installed = installed_schemes()
+            meant = [] if scheme in _INSTALL_HINTS else _meant(scheme, installed)
+            if meant:
+                raise OrchestratorError(
+                    f"no backend is installed for {scheme}://: did you mean "
+                    f"{' or '.join(f'{name}://' for name in meant)}?"
+                )
             hint = _INSTALL_HINTS.get(scheme, f"install the plugin that provides {scheme}://")
-            known = ", ".join(f"{name}://" for name in installed_schemes()) or "none"
+            known = ", ".join(f"{name}://" for name in installed) or "none"
             raise OrchestratorError(
                 f"no backend is installed for {scheme}:// ({hint}, or call "
                 f"orchsdk.register_backend); installed: {known}"
@@ -92,6 +102,17 @@ def resolve_scheme(scheme: str) -> BackendFactory:
         module, _, attribute = factory.partition(":")
         return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
     return factory
+
+
+def _meant(scheme: str, installed: list[str]) -> list[str]:
+    """The installed schemes a mistyped one most likely meant: ``marathon`` for the
+    ``marathon+http``/``marathon+https`` pair, an alias (``k8s``), or a close spelling."""
+    import difflib
+
+    if scheme in _ALIASES and _ALIASES[scheme] in installed:
+        return [_ALIASES[scheme]]
+    variants = [name for name in installed if name.startswith(f"{scheme}+")]
+    return variants or difflib.get_close_matches(scheme, installed, n=2, cutoff=0.75)
 
 
 def load_backend(url: str, **options: Any) -> Backend:

@@ -109,6 +109,12 @@ def parse_url(url: str, options: Mapping[str, Any]) -> Settings:
     :class:`~orchsdk.SettingsError`.
     """
     parts = urlsplit(url)
+    if not url.lower().startswith("kubernetes://") or parts.path not in ("", "/") or parts.fragment:
+        raise SettingsError(
+            "a Kubernetes URL looks like 'kubernetes://' (the kubeconfig's current context), "
+            "'kubernetes://?context=NAME', 'kubernetes://HOST:PORT?token=...' or "
+            f"'kubernetes://in-cluster', got {url!r}"
+        )
     given: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
     given.update(options)
     scheme = given.pop("scheme", "https")
@@ -133,15 +139,23 @@ def connect_client(settings: Settings) -> tuple[Any, str | None]:
             configuration.api_key = {"BearerToken": settings.token}
             configuration.api_key_prefix = {"BearerToken": "Bearer"}
     elif settings.in_cluster or _in_cluster_only(settings):
-        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        try:
+            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        except config.ConfigException as error:
+            raise SettingsError(
+                f"kubernetes in-cluster: not running in a pod with a service account ({error})"
+            ) from None
         namespace = _service_account_namespace()
     else:
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=settings.kubeconfig,
-            context=settings.context,
-            client_configuration=configuration,
-            persist_config=False,
-        )
+        try:
+            config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=_kubeconfig_path(settings),
+                context=settings.context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+        except config.ConfigException as error:
+            raise SettingsError(_kubeconfig_problem(settings, error)) from None
         namespace = _context_namespace(settings)
     if settings.verify is False:
         configuration.verify_ssl = False
@@ -157,11 +171,36 @@ def connect_client(settings: Settings) -> tuple[Any, str | None]:
     return api_client, namespace
 
 
-def _in_cluster_only(settings: Settings) -> bool:
-    path = (
+def _kubeconfig_path(settings: Settings) -> str:
+    """The kubeconfig to read: the option, ``$KUBECONFIG`` (now, not when ``kubernetes``
+    was imported) or ``~/.kube/config``; a list of paths joined by ``os.pathsep`` too."""
+    return (
         settings.kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
     )
-    return not os.path.exists(path.split(os.pathsep)[0]) and bool(
+
+
+def _kubeconfig_problem(settings: Settings, error: Exception) -> str:
+    """Why the kubeconfig could not be used, and what to give instead, as kubectl says it."""
+    path = _kubeconfig_path(settings)
+    if not os.path.exists(path.split(os.pathsep)[0]):
+        if settings.kubeconfig:
+            source = "the kubeconfig option"
+        elif os.environ.get("KUBECONFIG"):
+            source = "$KUBECONFIG"
+        else:
+            source = "the default path"
+        return (
+            f"kubernetes: no kubeconfig at {path} ({source}); set KUBECONFIG, or connect "
+            "with 'kubernetes://?kubeconfig=PATH', 'kubernetes://HOST:PORT?token=...' or "
+            "'kubernetes://in-cluster'"
+        )
+    if settings.context is not None:
+        return f"kubernetes: the kubeconfig {path} cannot use context {settings.context!r}: {error}"
+    return f"kubernetes: the kubeconfig {path} cannot be used: {error}"
+
+
+def _in_cluster_only(settings: Settings) -> bool:
+    return not os.path.exists(_kubeconfig_path(settings).split(os.pathsep)[0]) and bool(
         os.environ.get("KUBERNETES_SERVICE_HOST")
     )
 
@@ -179,7 +218,7 @@ def _context_namespace(settings: Settings) -> str | None:
     from kubernetes import config
 
     contexts, active = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
-        config_file=settings.kubeconfig
+        config_file=_kubeconfig_path(settings)
     )
     chosen = next((c for c in contexts if c["name"] == settings.context), active)
     namespace = (chosen or {}).get("context", {}).get("namespace")

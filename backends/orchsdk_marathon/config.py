@@ -99,7 +99,10 @@ class Settings:
 
     def __attrs_post_init__(self) -> None:
         if not self.servers:
-            raise ValueError("a Marathon URL needs at least one host")
+            raise ValueError(
+                "a Marathon URL needs at least one host: 'marathon+http://HOST:8080' or "
+                "'marathon+https://HOST1,HOST2/PATH'"
+            )
         for server in self.servers:
             if urlsplit(server).scheme not in ("http", "https") or not urlsplit(server).netloc:
                 raise ValueError(f"not a Marathon base URL: {server!r}")

@@ -197,3 +197,45 @@ def test_a_kubeconfig_without_insecure_skip_tls_verify_verifies(
     path = _kubeconfig(tmp_path, https_server, skip=False)
     with pytest.raises(OrchestratorError, match="TLS verification failed"):
         _list_deployments(f"kubernetes://?kubeconfig={path}")
+
+
+# -- the URL and the kubeconfig ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["kubernetes:/", "kubernetes:///x", "kubernetes://h:6443/api"])
+def test_a_malformed_url_says_what_a_kubernetes_url_looks_like(url: str) -> None:
+    with pytest.raises(SettingsError, match="a Kubernetes URL looks like 'kubernetes://'"):
+        orchsdk.connect(url)
+
+
+def test_no_kubeconfig_is_a_settings_error_that_says_where_it_looked_and_what_else_works(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+
+    with pytest.raises(SettingsError) as raised:
+        orchsdk.connect("kubernetes://")
+
+    message = str(raised.value)
+    assert f"no kubeconfig at {tmp_path / 'missing'} ($KUBECONFIG)" in message
+    assert "'kubernetes://HOST:PORT?token=...'" in message
+
+
+def test_a_context_the_kubeconfig_lacks_is_a_settings_error_naming_it(tmp_path: Path) -> None:
+    path = _kubeconfig(tmp_path, "127.0.0.1:1", skip=False)
+
+    with pytest.raises(SettingsError, match=r"cannot use context 'prod'.*name prod"):
+        orchsdk.connect(f"kubernetes://?kubeconfig={path}&context=prod")
+
+
+def test_kubeconfig_is_read_from_the_environment_at_connect_time(
+    monkeypatch: pytest.MonkeyPatch, https_server: str, tmp_path: Path
+) -> None:
+    from urllib3.exceptions import InsecureRequestWarning
+
+    path = _kubeconfig(tmp_path, https_server, skip=True)
+    monkeypatch.setenv("KUBECONFIG", str(path))
+
+    with pytest.warns(InsecureRequestWarning):
+        assert _list_deployments("kubernetes://") == []

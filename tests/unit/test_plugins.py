@@ -160,3 +160,17 @@ def test_the_memory_backend_is_found_through_its_entry_point() -> None:
     assert isinstance(backend, Backend)
     assert backend.name == "memory"
     assert type(backend).__module__.startswith("orchsdk_memory")
+
+
+@pytest.mark.parametrize(
+    ("url", "meant"),
+    [
+        ("marathon://m1:8080", "did you mean marathon+http:// or marathon+https://?"),
+        ("k8s://", "did you mean kubernetes://?"),
+        ("kubernets://", "did you mean kubernetes://?"),
+        ("memroy://", "did you mean memory://?"),
+    ],
+)
+def test_a_scheme_close_to_an_installed_one_suggests_it(url: str, meant: str) -> None:
+    with pytest.raises(OrchestratorError, match=re.escape(meant)):
+        orchsdk.connect(url)
