@@ -61,6 +61,7 @@ __all__ = [
     "ValidationError",
     "WaitTimeout",
     "error_for_status",
+    "network_failure",
     "reads_answers",
     "tls_failure",
 ]
@@ -161,7 +162,53 @@ class UnsupportedFeature(OrchestratorError):
 
 
 class NotFound(OrchestratorError):
-    """The resource named does not exist (in that namespace)."""
+    """The resource named does not exist (in that namespace).
+
+    Made with :meth:`missing`, it reads the same on every backend and carries the facts:
+    ``kind``, ``name`` and ``namespace`` (each ``None`` when the error is about something
+    else, such as a revision a deployment no longer has).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str | None = None,
+        name: str | None = None,
+        namespace: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+        super().__init__(message)
+
+    @classmethod
+    def missing(cls, kind: str, name: str, namespace: str | None = None, why: str = "") -> NotFound:
+        """``Deployment 'web' not found in namespace 'shop'``, and why when a backend
+        knows more (``Marathon has no config maps``); without a namespace for what has
+        none (``Namespace 'shop' not found``).
+
+        >>> NotFound.missing("Service", "web", "shop")
+        NotFound("Service 'web' not found in namespace 'shop'")
+        """
+        where = f" in namespace {namespace!r}" if namespace is not None else ""
+        reason = f" ({why})" if why else ""
+        return cls(
+            f"{kind} {name!r} not found{where}{reason}", kind=kind, name=name, namespace=namespace
+        )
+
+    @classmethod
+    def no_revision(cls, name: str, wanted: int | None, kept: Iterable[int]) -> NotFound:
+        """A rollback's target that the history does not have: revision ``wanted``, or
+        (``None``) one before the current revision; names the revisions ``kept``.
+
+        >>> NotFound.no_revision("web", 1, [2, 3])
+        NotFound("Deployment 'web' has no revision 1 (has 2, 3)")
+        """
+        has = ", ".join(map(str, sorted(kept))) or "none"
+        if wanted is None:
+            return cls(f"Deployment {name!r} has no revision before the current one (has {has})")
+        return cls(f"Deployment {name!r} has no revision {wanted} (has {has})")
 
 
 class Conflict(OrchestratorError):
@@ -342,6 +389,55 @@ def tls_failure(what: str, detail: object) -> OrchestratorError:
         f"{what}: TLS verification failed ({detail}); pass verify=<CA bundle path> to "
         "trust the server's CA, or verify=false to opt out"
     )
+
+
+_PHRASES = {
+    "ConnectionRefusedError": "connection refused",
+    "ConnectionResetError": "the connection was reset",
+    "BrokenPipeError": "the connection was closed while sending",
+    "RemoteDisconnected": "the server closed the connection without answering",
+    "TimeoutError": "timed out",
+    "timeout": "timed out",
+}
+"""How the network errors an HTTP library wraps read, by their class's name (so that
+the core imports none of those libraries)."""
+
+
+def network_failure(what: str, error: BaseException, *, connected: bool) -> BackendUnavailable:
+    """The error of a request that got no answer, worded the same on every backend:
+    ``<what>: could not connect (connection refused)`` when it never reached the server
+    (``acted=False``), ``<what>: the connection failed (the connection was reset)`` when
+    it may have (``acted`` unknown). The reason is the innermost network error the
+    library wrapped (urllib3's pools, retries and connection objects are left out).
+    """
+    reason = _network_reason(error)
+    if connected:
+        return BackendUnavailable(f"{what}: the connection failed ({reason})")
+    return BackendUnavailable(f"{what}: could not connect ({reason})", acted=False)
+
+
+def _network_reason(error: BaseException) -> str:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        reason = getattr(current, "reason", None)
+        wrapped = [arg for arg in current.args if isinstance(arg, BaseException)]
+        if isinstance(reason, BaseException):
+            current = reason
+        elif wrapped:
+            current = wrapped[0]
+        else:
+            current = current.__cause__ or current.__context__
+    for cause in reversed(chain):
+        name = type(cause).__name__
+        if name == "gaierror" or "NameResolution" in name:
+            return "the host name could not be resolved"
+        if name in _PHRASES:
+            return _PHRASES[name]
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[:1].lower() + cause.strerror[1:]
+    return f"{type(chain[-1]).__name__}: {chain[-1]}"
 
 
 _MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)

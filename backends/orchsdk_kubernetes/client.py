@@ -29,11 +29,12 @@ from orchsdk import (
     BackendUnavailable,
     Conflict,
     FieldError,
+    NotFound,
     OrchestratorError,
     UnexpectedResponse,
 )
 from orchsdk.answers import MAX_ANSWER_BYTES, decode_json, read_answer, too_large
-from orchsdk.errors import error_for_status, tls_failure
+from orchsdk.errors import error_for_status, network_failure, tls_failure
 
 __all__ = [
     "Answer",
@@ -61,6 +62,16 @@ _ENDPOINTS = {
 """Each resource the backend asks for: its API class and the suffix of its methods."""
 
 _CONFLICTS = {"AlreadyExists": "exists", "Conflict": "changed"}
+
+_KINDS = {
+    "deployment": "Deployment",
+    "deployment_scale": "Deployment",
+    "service": "Service",
+    "secret": "Secret",
+    "config_map": "ConfigMap",
+    "horizontal_pod_autoscaler": "Autoscaler",
+}
+"""The orchsdk kind of each resource a user names, for a 404 that says it is missing."""
 
 
 class ResourceExpired(OrchestratorError):
@@ -149,8 +160,11 @@ class Client:
             return method(*args, _preload_content=False, **kwargs)
         except ApiException as error:
             failure = _api_error(error, what)
+            if isinstance(failure, NotFound):
+                failure = _missing(resource, args, _status_body(error)) or failure
         except HTTPError as error:
-            raise transport_error(error, what) from error
+            host = self._api_client.configuration.host if self._api_client else "?"
+            raise transport_error(error, f"{what} on {host}") from error
         # Raised out here, so that the ApiException (its body may echo a secret value
         # the request carried) is neither the cause nor the context of the error.
         raise failure
@@ -264,6 +278,20 @@ def _status_body(error: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+def _missing(resource: str, args: tuple[Any, ...], body: Mapping[str, Any]) -> NotFound | None:
+    """The :meth:`NotFound.missing <orchsdk.NotFound.missing>` of a 404 on a named object
+    (``args`` are its name and namespace), as every backend words it: the object, or the
+    namespace when the server says that is what is missing."""
+    details = body.get("details")
+    if resource not in _KINDS or len(args) < 2 or not isinstance(details, Mapping):
+        return None
+    name, namespace = str(args[0]), str(args[1])
+    if details.get("kind") == "namespaces":
+        why = "create it, or connect with create_namespace=true"
+        return NotFound.missing("Namespace", str(details.get("name") or namespace), why=why)
+    return NotFound.missing(_KINDS[resource], name, namespace)
+
+
 def _retry_after(error: Any) -> float | None:
     headers = getattr(error, "headers", None) or {}
     value = headers.get("Retry-After") if hasattr(headers, "get") else None
@@ -346,6 +374,5 @@ def transport_error(error: Exception, what: str) -> OrchestratorError:
         cause = error.reason
     if isinstance(cause, SSLError):
         return tls_failure(what, cause)
-    if isinstance(cause, ConnectTimeoutError):  # refused, unresolvable, or no connection in time
-        return BackendUnavailable(f"{what}: could not connect: {cause}", acted=False)
-    return BackendUnavailable(f"{what}: {type(cause).__name__}: {cause}")
+    # refused, unresolvable, or no connection in time: urllib3 calls them all a connect timeout
+    return network_failure(what, cause, connected=not isinstance(cause, ConnectTimeoutError))

@@ -162,7 +162,7 @@ class DeploymentHandler(Handler):
         if obj is _END:
             return _END
         if obj is None:
-            raise NotFound(f"deployment/{name} in {namespace}: not found")
+            raise NotFound.missing("Deployment", name, namespace)
         assert isinstance(obj, dict)
         return self._status_of(obj)
 

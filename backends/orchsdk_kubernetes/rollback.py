@@ -97,12 +97,11 @@ def rollback_target(
     if revision is None:
         history = sorted(by_revision)
         if len(history) < 2:
-            raise NotFound(f"deployment/{name} has no rollout history to go back to")
+            raise NotFound.no_revision(name, None, history)
         revision = history[-2]
     target = by_revision.get(revision)
     if target is None:
-        known = ", ".join(map(str, sorted(by_revision))) or "none"
-        raise NotFound(f"deployment/{name} has no revision {revision} (revisions: {known})")
+        raise NotFound.no_revision(name, revision, by_revision)
     template = _without_hash(target["spec"]["template"])
     if template == current:
         return None

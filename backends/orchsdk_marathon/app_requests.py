@@ -55,7 +55,7 @@ class AppRequests:
         """The app of a deployment; :class:`~orchsdk.NotFound` when there is none."""
         app = self.app(identifier, embed)
         if app is None:
-            raise NotFound(f"Deployment {name!r} not found in namespace {namespace!r}")
+            raise NotFound.missing("Deployment", name, namespace)
         return app
 
     def apps(self, namespace: str, **params: str | list[str]) -> list[Json]:

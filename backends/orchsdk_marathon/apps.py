@@ -257,11 +257,10 @@ class Apps:
         if revision is None:
             older = [number for number in numbered.targets if number < current]
             if not older:
-                raise NotFound(f"Deployment {name!r} has no revision before {current}")
+                raise NotFound.no_revision(name, None, numbered.targets)
             revision = max(older)
         if revision not in numbered.targets:
-            kept = ", ".join(map(str, numbered.targets))
-            raise NotFound(f"Deployment {name!r} has no revision {revision} (has {kept})")
+            raise NotFound.no_revision(name, revision, numbered.targets)
         target = numbered.targets[revision]
         confirm_lost_write(
             lambda: self._requests.write(identifier, {"version": target}, partial=None),

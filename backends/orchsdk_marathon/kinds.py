@@ -22,8 +22,7 @@ Json = dict[str, Any]
 
 def not_found(kind: str, name: str, namespace: str, why: str = "") -> NotFound:
     """``Deployment 'web' not found in namespace 'shop'`` (and why, when there is a reason)."""
-    reason = f" ({why})" if why else ""
-    return NotFound(f"{kind} {name!r} not found in namespace {namespace!r}{reason}")
+    return NotFound.missing(kind, name, namespace, why)
 
 
 class KindHandler(Protocol):

@@ -13,7 +13,8 @@ import builtins
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from orchsdk import REDACTED, Action, Comparison, Secret
+from orchsdk import REDACTED, Action, Comparison, NotFound, Secret
+from orchsdk.diffing import mask_secret_values
 from orchsdk_marathon.kinds import Absent, not_found
 from orchsdk_marathon.memory import BoundedMemory
 from orchsdk_marathon.render import render_secret
@@ -43,7 +44,20 @@ class Secrets:
         return render_secret(secret)
 
     def compare(self, secret: Secret) -> Comparison | None:
-        return None
+        """The secret's keys under its store path, values masked, so that a diff names
+        each key (``~ data.password``, ``+ data.extra``) as on every backend, rather than
+        the positions of a list of store paths."""
+        if not self._enabled():
+            return None
+        namespace = str(secret.namespace)
+        try:
+            current: Secret | None = self.get(secret.name, namespace, reveal=True)
+        except NotFound:
+            current = None
+        before, after = mask_secret_values(current, secret)
+        assert isinstance(after, Secret)
+        live = None if before is None else [_by_key(before)]
+        return Comparison(live, [_by_key(after)])
 
     def apply(self, secret: Secret) -> Action:
         """Writes the keys whose value differs and removes the keys the spec dropped.
@@ -144,3 +158,12 @@ class Secrets:
         else:
             data = dict.fromkeys(keys, REDACTED)
         return Secret(name, namespace=namespace, data=data)
+
+
+def _by_key(secret: Secret) -> Json:
+    """A secret as its store path and its keys' values: how a diff of it reads."""
+    return {
+        "store": "default",
+        "path": f"{secret.namespace}/{secret.name}",
+        "data": dict(secret.data),
+    }

@@ -28,7 +28,7 @@ import attrs
 
 from orchsdk import BackendUnavailable, OrchestratorError, UnexpectedResponse
 from orchsdk.answers import read_answer
-from orchsdk.errors import tls_failure
+from orchsdk.errors import network_failure, tls_failure
 from orchsdk.header_deadline import bound_header_wait
 from orchsdk_marathon.config import Settings
 from orchsdk_marathon.errors import decode_json, error_for, snippet
@@ -350,22 +350,21 @@ class Transport:
                 OrchestratorError(self.scrub(str(refused))), fatal=False, maybe_acted=False
             )
         if isinstance(error, requests.exceptions.ConnectTimeout):
-            return self._unreachable(index, what, "connect timed out", error, maybe_acted=False)
+            return self._unreachable(index, what, error, connected=False)
         if isinstance(error, requests.exceptions.Timeout):
-            return self._unreachable(index, what, "no answer in time", error, maybe_acted=True)
+            message = self.scrub(f"{what} on {self.servers[index]}: no answer in time ({error})")
+            return _Failure(BackendUnavailable(message), fatal=False, maybe_acted=True)
         if isinstance(error, requests.exceptions.ConnectionError):
-            acted = not _never_connected(error)
-            return self._unreachable(index, what, "connection failed", error, maybe_acted=acted)
+            connected = not _never_connected(error)
+            return self._unreachable(index, what, error, connected=connected)
         message = self.scrub(f"{what} on {self.servers[index]}: {error}")
         return _Failure(OrchestratorError(message), fatal=True, maybe_acted=False)
 
-    def _unreachable(
-        self, index: int, what: str, summary: str, error: Exception, *, maybe_acted: bool
-    ) -> _Failure:
-        log.debug("%s on %s: %s", what, self.servers[index], summary)
-        message = self.scrub(f"{what} on {self.servers[index]}: {summary} ({error})")
-        failure = BackendUnavailable(message, acted=None if maybe_acted else False)
-        return _Failure(failure, fatal=False, maybe_acted=maybe_acted)
+    def _unreachable(self, index: int, what: str, error: Exception, *, connected: bool) -> _Failure:
+        failure = network_failure(f"{what} on {self.servers[index]}", error, connected=connected)
+        log.debug("%s", failure)
+        scrubbed = BackendUnavailable(self.scrub(str(failure)), acted=failure.acted)
+        return _Failure(scrubbed, fatal=False, maybe_acted=connected)
 
     def _error(
         self, status: int, headers: Mapping[str, str], body: bytes, what: str

@@ -238,7 +238,7 @@ class MemoryBackend(Backend):
         with self._store.changed:
             resource = self._store.resources.get((kind, namespace, name))
         if resource is None:
-            raise NotFound(f"{kind.kind} {name!r} not found in namespace {namespace!r}")
+            raise NotFound.missing(kind.kind, name, namespace)
         return self._redacted(resource, reveal)  # type: ignore[return-value]
 
     def list(
@@ -258,7 +258,7 @@ class MemoryBackend(Backend):
     def delete(self, kind: type[Resource], name: str, namespace: str) -> None:
         with self._store.changed:
             if self._store.resources.pop((kind, namespace, name), None) is None:
-                raise NotFound(f"{kind.kind} {name!r} not found in namespace {namespace!r}")
+                raise NotFound.missing(kind.kind, name, namespace)
             if kind is Deployment:
                 state = self._store.deployments.pop((namespace, name))
                 if self._linger > 0 and state.rollout.instances:
@@ -332,11 +332,10 @@ class MemoryBackend(Backend):
             if revision is None:
                 older = [number for number in state.revisions if number < current]
                 if not older:
-                    raise NotFound(f"deployment {name!r} has no revision before {current}")
+                    raise NotFound.no_revision(name, None, state.revisions)
                 revision = max(older)
             if revision not in state.revisions:
-                known = ", ".join(map(str, sorted(state.revisions)))
-                raise NotFound(f"deployment {name!r} has no revision {revision} (has {known})")
+                raise NotFound.no_revision(name, revision, state.revisions)
             target = state.revisions[revision]
             spec = attrs.evolve(
                 target.template, replicas=state.spec.replicas, rollout=state.spec.rollout
@@ -418,7 +417,7 @@ class MemoryBackend(Backend):
     def _state(self, name: str, namespace: str) -> _DeploymentState:
         state = self._store.deployments.get((namespace, name))
         if state is None:
-            raise NotFound(f"Deployment {name!r} not found in namespace {namespace!r}")
+            raise NotFound.missing("Deployment", name, namespace)
         return state
 
     @contextlib.contextmanager

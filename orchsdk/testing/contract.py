@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import attrs
 import pytest
@@ -230,6 +230,26 @@ class BackendContract(LifecycleContract, FailureContract):
             orch.get(Deployment, "absent")
 
     @requires()
+    def test_not_found_reads_the_same_on_every_backend(
+        self, orch: TrackingOrchestrator, namespace: str
+    ) -> None:
+        calls: list[tuple[str, Callable[[], object]]] = [
+            ("Deployment", lambda: orch.get(Deployment, "absent")),
+            ("Service", lambda: orch.get(Service, "absent")),
+            ("Deployment", lambda: orch.status("absent")),
+            ("Deployment", lambda: orch.scale("absent", 2)),
+            ("Deployment", lambda: orch.instances("absent")),
+            ("Deployment", lambda: orch.delete(Deployment, "absent")),
+            ("Service", lambda: orch.endpoints("absent")),
+        ]
+        for kind, call in calls:
+            with pytest.raises(NotFound) as raised:
+                call()
+            assert str(raised.value) == f"{kind} 'absent' not found in namespace {namespace!r}"
+            assert (raised.value.kind, raised.value.name) == (kind, "absent")
+            assert raised.value.namespace == namespace
+
+    @requires()
     def test_list_returns_only_resources_with_all_labels(self, orch: TrackingOrchestrator) -> None:
         orch.apply(
             web("front", labels={"app": "shop", "tier": "front"}),
@@ -355,6 +375,18 @@ class BackendContract(LifecycleContract, FailureContract):
             revisions[image] = orch.status("web").revision
         orch.rollback("web", to_revision=revisions["nginx:1.26"], wait=True, timeout=self.timeout)
         assert orch.get(Deployment, "web").image == "nginx:1.26"
+
+    @requires("rollback")
+    def test_rollback_without_an_earlier_revision_names_the_one_there_is(
+        self, orch: TrackingOrchestrator
+    ) -> None:
+        orch.apply(web(), wait=True, timeout=self.timeout)
+        with pytest.raises(NotFound) as raised:
+            orch.rollback("web")
+        assert (
+            str(raised.value) == "Deployment 'web' has no revision before the current one (has 1)"
+        )
+        assert orch.status("web").revision == 1
 
     @requires("rollback")
     def test_rollback_to_unknown_revision_raises_not_found(
@@ -505,6 +537,16 @@ class BackendContract(LifecycleContract, FailureContract):
         )
         assert unchanged.changes == ()
         assert any("nginx:1.28" in str(change) for change in updated.changes)
+
+    @requires("secrets")
+    def test_diff_of_a_secret_names_each_key_changed_added_or_removed(
+        self, orch: TrackingOrchestrator
+    ) -> None:
+        orch.apply(Secret("db", data={"password": "old-s3cr3t", "user": "shop"}))
+        [diff] = orch.diff(Secret("db", data={"password": "new-s3cr3t", "extra": "x"}))
+        changes = {change.path.split(".")[-1]: str(change)[0] for change in diff.changes}
+        assert changes == {"password": "~", "extra": "+", "user": "-"}
+        assert all(change.path.split(".")[-2] == "data" for change in diff.changes)
 
     @requires("secrets")
     def test_diff_of_a_secret_never_shows_its_values(self, orch: TrackingOrchestrator) -> None:

@@ -283,3 +283,21 @@ def test_headers_trickled_forever_are_given_up_on_at_the_read_timeout(
     with BACKENDS[backend](slow_headers) as orch, pytest.raises(BackendUnavailable) as raised:
         orch.get(Deployment, "web")
     assert "headers did not all come within 1" in str(raised.value)
+
+
+def _closed_port() -> str:
+    """``http://127.0.0.1:PORT`` where nothing listens (the port was just let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_refused_connection_reads_the_same_on_every_backend(backend: str) -> None:
+    with BACKENDS[backend](_closed_port()) as orch, pytest.raises(BackendUnavailable) as raised:
+        orch.get(Deployment, "web")
+
+    assert str(raised.value).endswith(": could not connect (connection refused)")
+    assert raised.value.acted is False
+    assert "Max retries" not in str(raised.value)

@@ -133,7 +133,7 @@ def test_rollback_to_a_given_revision_restores_that_template(orch: Orchestrator)
 
 def test_rollback_with_no_history_raises_not_found(orch: Orchestrator) -> None:
     orch.apply(web(), wait=True, timeout=10)
-    with pytest.raises(NotFound, match="history"):
+    with pytest.raises(NotFound, match="no revision before the current one"):
         orch.rollback("web")
 
 

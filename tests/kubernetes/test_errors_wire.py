@@ -81,7 +81,9 @@ def web() -> Deployment:
     return Deployment("web", image="nginx:1.27", ports=[Port(80, name="http")])
 
 
-def test_404_status_is_not_found(script: Script, orch: Orchestrator) -> None:
+def test_404_status_is_not_found_worded_as_on_every_backend(
+    script: Script, orch: Orchestrator
+) -> None:
     script.response = Response.json(
         status(
             404,
@@ -93,8 +95,23 @@ def test_404_status_is_not_found(script: Script, orch: Orchestrator) -> None:
         ),
         404,
     )
-    with pytest.raises(NotFound, match=r'deployments\.apps "web" not found'):
+    with pytest.raises(NotFound) as raised:
         orch.get(Deployment, "web")
+    assert str(raised.value) == "Deployment 'web' not found in namespace 'shop'"
+
+
+def test_404_for_a_missing_namespace_says_how_to_have_it_created(
+    script: Script, orch: Orchestrator
+) -> None:
+    script.response = Response.json(
+        status(404, "NotFound", 'namespaces "shop" not found', name="shop", kind="namespaces"),
+        404,
+    )
+    with pytest.raises(NotFound) as raised:
+        orch.apply(web())
+    assert str(raised.value) == (
+        "Namespace 'shop' not found (create it, or connect with create_namespace=true)"
+    )
 
 
 def test_409_already_exists_is_a_conflict_of_reason_exists(

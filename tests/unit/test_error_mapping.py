@@ -15,7 +15,7 @@ from orchsdk import (
     UnexpectedResponse,
     ValidationError,
 )
-from orchsdk.errors import error_for_status, reads_answers, tls_failure
+from orchsdk.errors import error_for_status, network_failure, reads_answers, tls_failure
 
 
 def test_404_is_not_found_with_the_request_and_the_server_message() -> None:
@@ -126,3 +126,57 @@ def test_orchsdk_errors_pass_through_reads_answers_unchanged() -> None:
 
     with pytest.raises(NotFound, match="not found"):
         missing()
+
+
+# -- requests that got no answer ---------------------------------------------------------
+
+
+class _PoolError(Exception):
+    """Like urllib3's MaxRetryError: the failure is its ``reason``."""
+
+    def __init__(self, reason: BaseException) -> None:
+        super().__init__(f"Max retries exceeded (Caused by {reason!r})")
+        self.reason = reason
+
+
+def _wrapped(inner: BaseException) -> BaseException:
+    """``inner`` as an HTTP library hands it over: raised from, inside a pool error."""
+    outer = OSError("Failed to establish a new connection")
+    outer.__cause__ = inner
+    return _PoolError(outer)
+
+
+@pytest.mark.parametrize(
+    ("inner", "reason"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
+        (ConnectionResetError(104, "Connection reset by peer"), "the connection was reset"),
+        (TimeoutError("timed out"), "timed out"),
+        (OSError(113, "No route to host"), "no route to host"),
+    ],
+)
+def test_a_network_failure_names_the_innermost_reason_only(
+    inner: BaseException, reason: str
+) -> None:
+    error = network_failure("GET /v2/apps", _wrapped(inner), connected=False)
+
+    assert str(error) == f"GET /v2/apps: could not connect ({reason})"
+    assert error.acted is False
+
+
+def test_a_network_failure_after_connecting_may_have_acted() -> None:
+    error = network_failure(
+        "PUT /v2/apps/x", _wrapped(ConnectionResetError(104, "reset")), connected=True
+    )
+
+    assert str(error) == "PUT /v2/apps/x: the connection failed (the connection was reset)"
+    assert error.acted is None
+
+
+def test_not_found_missing_carries_its_facts() -> None:
+    error = NotFound.missing("ConfigMap", "web", "shop", "Marathon has no config maps")
+
+    assert (
+        str(error) == "ConfigMap 'web' not found in namespace 'shop' (Marathon has no config maps)"
+    )
+    assert (error.kind, error.name, error.namespace) == ("ConfigMap", "web", "shop")

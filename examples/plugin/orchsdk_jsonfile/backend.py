@@ -137,7 +137,7 @@ class JsonFileBackend(Backend):
     def delete(self, kind: type[Resource], name: str, namespace: str) -> None:
         with self.store.transaction() as state:
             if state["objects"].pop(_key(kind, namespace, name), None) is None:
-                raise NotFound(f"{kind.kind} {name!r} not found in namespace {namespace!r}")
+                raise NotFound.missing(kind.kind, name, namespace)
             if kind is Deployment:
                 del state["rollouts"][f"{namespace}/{name}"]
 
@@ -187,10 +187,10 @@ class JsonFileBackend(Backend):
             if revision is None:
                 older = [number for number in numbers if number < rollout["revision"]]
                 if not older:
-                    raise NotFound(f"deployment {name!r} has no revision before the current one")
+                    raise NotFound.no_revision(name, None, numbers)
                 revision = older[-1]
             if revision not in numbers:
-                raise NotFound(f"deployment {name!r} has no revision {revision} (has {numbers})")
+                raise NotFound.no_revision(name, revision, numbers)
             template = from_document(rollout["revisions"][str(revision)])
             assert isinstance(template, Deployment)
             self._put(state, attrs.evolve(template, replicas=spec.replicas, rollout=spec.rollout))
@@ -302,7 +302,7 @@ def _key(kind: type[Resource], namespace: str | None, name: str) -> str:
 def _find(state: State, kind: type[R], name: str, namespace: str) -> R:
     document = state["objects"].get(_key(kind, namespace, name))
     if document is None:
-        raise NotFound(f"{kind.kind} {name!r} not found in namespace {namespace!r}")
+        raise NotFound.missing(kind.kind, name, namespace)
     resource = from_document(document)
     assert isinstance(resource, kind)
     return resource
