@@ -31,7 +31,7 @@ from orchsdk.errors import FieldError, NotFound, OrchestratorError
 from orchsdk.models import Action, DeploymentStatus, Endpoint, Event, Instance, Revision
 from orchsdk.specs import Resource
 
-__all__ = ["Backend", "url_options"]
+__all__ = ["Backend", "rollback_revision", "url_options"]
 
 R = TypeVar("R", bound=Resource)
 
@@ -205,3 +205,19 @@ class Backend(abc.ABC):
 def url_options(url: str) -> dict[str, str]:
     """The query parameters of a backend URL as keyword options (``?namespace=shop``)."""
     return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def rollback_revision(name: str, wanted: int | None, kept: Iterable[int], current: int) -> int:
+    """The revision a rollback of deployment ``name`` goes to, as every backend picks it:
+    ``wanted``, or (``None``) the newest of the ``kept`` revisions before ``current``.
+    Raises :meth:`NotFound.no_revision <orchsdk.NotFound.no_revision>` when the history
+    has no such revision, before anything is written."""
+    numbers = sorted(kept)
+    if wanted is None:
+        older = [number for number in numbers if number < current]
+        if not older:
+            raise NotFound.no_revision(name, None, numbers)
+        return older[-1]
+    if wanted not in numbers:
+        raise NotFound.no_revision(name, wanted, numbers)
+    return wanted

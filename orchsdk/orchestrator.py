@@ -410,12 +410,6 @@ class Orchestrator:
                 f"rollback of {name!r}",
                 [FieldError("to_revision", f"must be a revision >= 1, got {to_revision!r}")],
             )
-        if self.capabilities.history:
-            kept = [revision.number for revision in self.history(name, namespace)]
-            if (to_revision is None and len(kept) < 2) or (
-                to_revision is not None and to_revision not in kept
-            ):
-                raise NotFound.no_revision(name, to_revision, kept)
 
         def roll_back() -> None:
             self.backend.rollback(name, namespace, to_revision)

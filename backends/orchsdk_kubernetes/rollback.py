@@ -15,7 +15,8 @@ from typing import Any
 
 import attrs
 
-from orchsdk import Conflict, NotFound, Revision
+from orchsdk import Conflict, Revision
+from orchsdk.backend import rollback_revision
 from orchsdk_kubernetes.fields import owned_by
 from orchsdk_kubernetes.labels import (
     CHANGE_CAUSE_ANNOTATION,
@@ -94,14 +95,8 @@ def rollback_target(
             f"deployment/{name} changed while its history was read; read both again",
             reason="changed",
         )
-    if revision is None:
-        history = sorted(by_revision)
-        if len(history) < 2:
-            raise NotFound.no_revision(name, None, history)
-        revision = history[-2]
-    target = by_revision.get(revision)
-    if target is None:
-        raise NotFound.no_revision(name, revision, by_revision)
+    revision = rollback_revision(name, revision, by_revision, max(by_revision, default=0))
+    target = by_revision[revision]
     template = _without_hash(target["spec"]["template"])
     if template == current:
         return None

@@ -30,12 +30,12 @@ from orchsdk import (
     Event,
     Failure,
     Instance,
-    NotFound,
     OrchestratorError,
     Phase,
     Revision,
     Service,
 )
+from orchsdk.backend import rollback_revision
 from orchsdk.retry import before_any_write, confirm_lost_write
 from orchsdk_marathon import labels as L
 from orchsdk_marathon.app_definition import definition, render_app
@@ -254,14 +254,7 @@ class Apps:
             app = self._requests.app_required(identifier, name, namespace, [])
             numbered, _ = self._numbered(identifier, AppState.of(app).config)
         current = numbered.number(AppState.of(app).config)
-        if revision is None:
-            older = [number for number in numbered.targets if number < current]
-            if not older:
-                raise NotFound.no_revision(name, None, numbered.targets)
-            revision = max(older)
-        if revision not in numbered.targets:
-            raise NotFound.no_revision(name, revision, numbered.targets)
-        target = numbered.targets[revision]
+        target = numbered.targets[rollback_revision(name, revision, numbered.targets, current)]
         confirm_lost_write(
             lambda: self._requests.write(identifier, {"version": target}, partial=None),
             lambda: True if self._rolled_back(identifier, app, target) else None,

@@ -112,10 +112,8 @@ def number_versions(
         last_of[facts[version].config] = version
     configs = sorted(first_of, key=parse_time)
     numbers: dict[str, int] = {}
-    kept: list[tuple[int, str, str]] = []
-    """(number, definition digest, config version) of the revisions still in the history."""
-    made: dict[int, tuple[str, str]] = {}
-    """number -> (config version, cause)."""
+    kept: list[tuple[int, str, str, str]] = []
+    """(number, definition digest, config version, cause) of the revisions still kept."""
     previous = ""
     for number, config in enumerate(configs, start=1):
         digest = facts[first_of[config]].definition
@@ -128,8 +126,7 @@ def number_versions(
             cause = "rollback" if earlier else "updated"
             if earlier:
                 kept.remove(earlier[-1])
-        kept.append((number, digest, config))
-        made[number] = (config, cause)
+        kept.append((number, digest, config, cause))
         numbers[config] = number
         previous = digest
     now = numbers.get(current, len(configs))
@@ -139,9 +136,9 @@ def number_versions(
             facts[first_of[config]].image,
             parse_time(config),
             number == now,
-            made[number][1],
+            cause,
         )
-        for number, _, config in kept
+        for number, _, config, cause in kept
     )
-    targets = {number: last_of[config] for number, _, config in kept}
+    targets = {number: last_of[config] for number, _, config, _ in kept}
     return Numbered(history, numbers, targets)

@@ -45,6 +45,7 @@ from orchsdk import (
     Service,
     SettingsError,
 )
+from orchsdk.backend import rollback_revision
 from orchsdk.native import apply_native
 from orchsdk.settings import settings_from
 from orchsdk.testing.cluster import exits_at_once, nodes_for, shortfall, unpullable
@@ -329,14 +330,7 @@ class MemoryBackend(Backend):
         with self._store.changed:
             state = self._state(name, namespace)
             current = state.rollout.revision
-            if revision is None:
-                older = [number for number in state.revisions if number < current]
-                if not older:
-                    raise NotFound.no_revision(name, None, state.revisions)
-                revision = max(older)
-            if revision not in state.revisions:
-                raise NotFound.no_revision(name, revision, state.revisions)
-            target = state.revisions[revision]
+            target = state.revisions[rollback_revision(name, revision, state.revisions, current)]
             spec = attrs.evolve(
                 target.template, replicas=state.spec.replicas, rollout=state.spec.rollout
             )

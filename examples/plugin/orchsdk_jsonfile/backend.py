@@ -40,6 +40,7 @@ from orchsdk import (
     Service,
     ValidationError,
 )
+from orchsdk.backend import rollback_revision
 from orchsdk.native import apply_native
 from orchsdk.settings import settings_from
 from orchsdk_jsonfile.codec import from_document, to_document
@@ -183,14 +184,8 @@ class JsonFileBackend(Backend):
         with self.store.transaction() as state:
             spec = _find(state, Deployment, name, namespace)
             rollout = state["rollouts"][f"{namespace}/{name}"]
-            numbers = sorted(int(number) for number in rollout["revisions"])
-            if revision is None:
-                older = [number for number in numbers if number < rollout["revision"]]
-                if not older:
-                    raise NotFound.no_revision(name, None, numbers)
-                revision = older[-1]
-            if revision not in numbers:
-                raise NotFound.no_revision(name, revision, numbers)
+            numbers = [int(number) for number in rollout["revisions"]]
+            revision = rollback_revision(name, revision, numbers, rollout["revision"])
             template = from_document(rollout["revisions"][str(revision)])
             assert isinstance(template, Deployment)
             self._put(state, attrs.evolve(template, replicas=spec.replicas, rollout=spec.rollout))
